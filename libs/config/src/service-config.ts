@@ -19,6 +19,10 @@ export class ServiceConfig {
   @Max(65535)
   PORT!: number;
 
+  /** Interface the HTTP server binds; containers set 0.0.0.0. */
+  @IsString()
+  HOST = '127.0.0.1';
+
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'info';
 

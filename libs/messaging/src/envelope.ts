@@ -1,84 +1,57 @@
 import { randomUUID } from 'node:crypto';
+import {
+  buildEnvelopeHeaders,
+  DlqHeaderNames,
+  HeaderNames,
+  readEnvelopeHeaders,
+  type EnvelopeHeaders,
+} from '@telcomesh/contracts';
 import { injectTraceHeaders } from '@telcomesh/observability';
 import type { MessageHeaders } from './transport';
 
-/** CloudEvents (Kafka protocol binding, binary mode) attributes plus W3C trace context. */
+/** Wire names of the envelope and DLQ headers (defined once, in @telcomesh/contracts). */
 export const Header = {
-  id: 'ce_id',
-  type: 'ce_type',
-  source: 'ce_source',
-  time: 'ce_time',
-  tenant: 'ce_tenant',
-  specVersion: 'ce_specversion',
-  contentType: 'content-type',
-  traceparent: 'traceparent',
-  tracestate: 'tracestate',
-  retryCount: 'x-retry-count',
-  dlqReason: 'x-dlq-reason',
-  dlqOriginalTopic: 'x-dlq-original-topic',
-  dlqOriginalPartition: 'x-dlq-original-partition',
-  dlqOriginalOffset: 'x-dlq-original-offset',
-  dlqFailedAt: 'x-dlq-failed-at',
-  dlqConsumerGroup: 'x-dlq-consumer-group',
+  id: HeaderNames.CeId,
+  type: HeaderNames.CeType,
+  source: HeaderNames.CeSource,
+  time: HeaderNames.CeTime,
+  tenant: HeaderNames.CeTenant,
+  traceparent: HeaderNames.Traceparent,
+  retryCount: HeaderNames.RetryCount,
+  dlqReason: DlqHeaderNames.Reason,
+  dlqOriginalTopic: DlqHeaderNames.OriginalTopic,
+  dlqOriginalPartition: DlqHeaderNames.OriginalPartition,
+  dlqOriginalOffset: DlqHeaderNames.OriginalOffset,
+  dlqFailedAt: DlqHeaderNames.FailedAt,
+  dlqConsumerGroup: DlqHeaderNames.ConsumerGroup,
 } as const;
 
-export const PROTOBUF_CONTENT_TYPE = 'application/protobuf';
-
-/** What a handler learns about an event besides its payload. */
-export interface EventEnvelope {
-  id: string;
-  type: string;
-  source: string;
-  time: string;
-  tenant: string;
-  traceparent?: string;
-}
+export type { EnvelopeHeaders };
 
 export interface EnvelopeInit {
-  type: string;
+  /** Producing app as a URI reference (`ceSourceOf(app)`). */
   source: string;
-  tenant: string;
+  tenant?: string;
   /** Stable id when the event derives from something that already has one (keeps retries idempotent). */
   id?: string;
   time?: Date;
 }
 
-/** Builds the headers of a new event, carrying the active trace. */
-export function envelopeHeaders(init: EnvelopeInit): MessageHeaders {
-  const headers: MessageHeaders = {
-    [Header.id]: init.id ?? randomUUID(),
-    [Header.type]: init.type,
-    [Header.source]: init.source,
-    [Header.time]: (init.time ?? new Date()).toISOString(),
-    [Header.tenant]: init.tenant,
-    [Header.specVersion]: '1.0',
-    [Header.contentType]: PROTOBUF_CONTENT_TYPE,
-  };
-  injectTraceHeaders(headers);
-  return headers;
+/** Envelope headers of a new event on `topic`, carrying the active trace context. */
+export function envelopeHeaders(topic: { name: string; ceType: string }, init: EnvelopeInit): MessageHeaders {
+  const trace: Record<string, string> = {};
+  injectTraceHeaders(trace);
+  return buildEnvelopeHeaders(topic, {
+    id: init.id ?? randomUUID(),
+    source: init.source,
+    tenant: init.tenant,
+    time: init.time,
+    traceparent: trace.traceparent,
+    tracestate: trace.tracestate,
+  });
 }
 
-export class EnvelopeError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'EnvelopeError';
-  }
-}
-
-/** Reads and checks the envelope; a record without one is poison. */
-export function readEnvelope(headers: MessageHeaders): EventEnvelope {
-  const missing = [Header.id, Header.type, Header.source, Header.time, Header.tenant].filter((h) => !headers[h]);
-  if (missing.length > 0) throw new EnvelopeError(`missing envelope header(s): ${missing.join(', ')}`);
-  const contentType = headers[Header.contentType];
-  if (contentType && contentType !== PROTOBUF_CONTENT_TYPE) {
-    throw new EnvelopeError(`unsupported content-type "${contentType}", expected ${PROTOBUF_CONTENT_TYPE}`);
-  }
-  return {
-    id: headers[Header.id],
-    type: headers[Header.type],
-    source: headers[Header.source],
-    time: headers[Header.time],
-    tenant: headers[Header.tenant],
-    traceparent: headers[Header.traceparent],
-  };
+/** Reads and checks a consumed record's envelope; throws ContractEnvelopeError (→ DLQ) when invalid. */
+export function readEnvelope(topic: { name: string; ceType: string }, headers: MessageHeaders): EnvelopeHeaders {
+  return readEnvelopeHeaders(topic, headers);
 }

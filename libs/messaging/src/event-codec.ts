@@ -1,3 +1,6 @@
+import { decode, dlqTopicOf, encode, keyOf, type TopicDefinition } from '@telcomesh/contracts';
+import type { DescMessage, MessageShape } from '@bufbuild/protobuf';
+
 /** How one topic's messages are named, typed, keyed and turned into bytes. */
 export interface EventCodec<T> {
   readonly topic: string;
@@ -8,5 +11,16 @@ export interface EventCodec<T> {
 }
 
 export function dlqTopicName(topic: string): string {
-  return `${topic}.dlq`;
+  return dlqTopicOf(topic);
+}
+
+/** The codec of a registered topic: Protobuf bytes, key from the registry's key field. */
+export function topicCodec<Desc extends DescMessage>(topic: TopicDefinition<Desc>): EventCodec<MessageShape<Desc>> {
+  return {
+    topic: topic.name,
+    ceType: topic.ceType,
+    encode: (message) => encode(topic, message),
+    decode: (bytes) => decode(topic, bytes),
+    keyOf: (message) => keyOf(topic, message),
+  };
 }

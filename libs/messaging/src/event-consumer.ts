@@ -5,13 +5,14 @@ import {
   type Logger,
   type ServiceMetrics,
 } from '@telcomesh/observability';
-import { Header, readEnvelope, type EventEnvelope } from './envelope';
+import { DlqReasonCodes, formatDlqReason, type DlqReasonCode } from '@telcomesh/contracts';
+import { Header, readEnvelope, type EnvelopeHeaders } from './envelope';
 import { PoisonMessageError } from './errors';
 import { dlqTopicName, type EventCodec } from './event-codec';
 import type { InboundRecord, MessageTransport, Subscription } from './transport';
 
 export interface EventHandlerContext {
-  envelope: EventEnvelope;
+  envelope: EnvelopeHeaders;
   record: InboundRecord;
   /** 1 on first delivery in this process, then 2, 3... while retrying. */
   attempt: number;
@@ -73,15 +74,19 @@ export class EventConsumer<T> {
   }
 
   private async onRecord(record: InboundRecord): Promise<void> {
-    const { codec, groupId, metrics } = this.options;
-    let envelope: EventEnvelope;
+    const { codec } = this.options;
+    let envelope: EnvelopeHeaders;
     let event: T;
     try {
-      envelope = readEnvelope(record.headers);
+      envelope = readEnvelope({ name: record.topic, ceType: codec.ceType }, record.headers);
+    } catch (error) {
+      await this.deadLetter(record, DlqReasonCodes.InvalidEnvelope, describe(error), 0);
+      return;
+    }
+    try {
       event = codec.decode(record.value);
     } catch (error) {
-      await this.deadLetter(record, `decode: ${describe(error)}`, 0);
-      metrics?.messagesConsumed.inc({ topic: record.topic, group: groupId, outcome: 'dlq' });
+      await this.deadLetter(record, DlqReasonCodes.DecodeFailed, describe(error), 0);
       return;
     }
     const parent = extractTraceContext(record.headers);
@@ -96,8 +101,8 @@ export class EventConsumer<T> {
             attributes: {
               'messaging.system': this.options.transport.kind,
               'messaging.destination.name': record.topic,
-              'messaging.consumer.group.name': groupId,
-              'messaging.message.id': envelope.id,
+              'messaging.consumer.group.name': this.options.groupId,
+              'messaging.message.id': envelope.ce_id,
             },
           },
           () => this.options.handle(event, { envelope, record, attempt }),
@@ -109,11 +114,16 @@ export class EventConsumer<T> {
         const poison = error instanceof PoisonMessageError;
         if (poison || attempt > this.maxRetries || this.stopping) {
           if (this.stopping && !poison && attempt <= this.maxRetries) throw error; // redelivered after restart
-          await this.deadLetter(record, `${poison ? 'rejected' : 'handler'}: ${describe(error)}`, attempt - 1);
+          await this.deadLetter(
+            record,
+            poison ? DlqReasonCodes.NonRetryable : DlqReasonCodes.RetriesExhausted,
+            describe(error),
+            attempt - 1,
+          );
           return;
         }
         this.options.logger?.warn(
-          { err: error, topic: record.topic, partition: record.partition, offset: record.offset, attempt, eventId: envelope.id },
+          { err: error, topic: record.topic, partition: record.partition, offset: record.offset, attempt, eventId: envelope.ce_id },
           'handler failed, retrying',
         );
         await new Promise((resolve) => setTimeout(resolve, this.backoff(attempt)));
@@ -133,8 +143,9 @@ export class EventConsumer<T> {
   }
 
   /** Publishing the DLQ record must succeed before the offset moves on; if it throws, the record is redelivered. */
-  private async deadLetter(record: InboundRecord, reason: string, retries: number): Promise<void> {
+  private async deadLetter(record: InboundRecord, code: DlqReasonCode, detail: string, retries: number): Promise<void> {
     const { transport, groupId, metrics, logger } = this.options;
+    const reason = formatDlqReason(code, detail.slice(0, 2000));
     await transport.publish([
       {
         topic: dlqTopicName(record.topic),
@@ -142,7 +153,7 @@ export class EventConsumer<T> {
         value: record.value,
         headers: {
           ...record.headers,
-          [Header.dlqReason]: reason.slice(0, 2000),
+          [Header.dlqReason]: reason,
           [Header.dlqOriginalTopic]: record.topic,
           [Header.dlqOriginalPartition]: String(record.partition),
           [Header.dlqOriginalOffset]: record.offset,
@@ -152,7 +163,8 @@ export class EventConsumer<T> {
         },
       },
     ]);
-    metrics?.dlqMessages.inc({ topic: record.topic, group: groupId, reason: reason.split(':')[0] });
+    metrics?.dlqMessages.inc({ topic: record.topic, group: groupId, reason: code });
+    metrics?.messagesConsumed.inc({ topic: record.topic, group: groupId, outcome: 'dlq' });
     logger?.error(
       { topic: record.topic, partition: record.partition, offset: record.offset, reason, retries },
       'message sent to dead-letter topic',

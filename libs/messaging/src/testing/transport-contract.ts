@@ -160,7 +160,7 @@ export function describeTransportContract(name: string, setup: () => Promise<Tra
       const dlq = `${topic}.dlq`;
       await t.transport.ensureTopics([{ name: topic, partitions: 1 }, { name: dlq, partitions: 1 }]);
       const codec = jsonCodec(topic);
-      const env = () => envelopeHeaders({ type: codec.ceType, source: 'contract-test', tenant: 't1' });
+      const env = () => envelopeHeaders({ name: topic, ceType: codec.ceType }, { source: '/telcomesh/contract-test', tenant: 't1' });
       const handled: number[] = [];
       const consumer = new EventConsumer({
         transport: t.transport,
@@ -189,11 +189,11 @@ export function describeTransportContract(name: string, setup: () => Promise<Tra
       expect(handled).toEqual([1, 4]);
       expect(dead).toHaveLength(3);
       expect(Buffer.from(dead[0].value).equals(Buffer.from(garbage))).toBe(true);
-      expect(dead[0].headers[Header.dlqReason]).toMatch(/^decode: .*JSON/);
+      expect(dead[0].headers[Header.dlqReason]).toMatch(/^DECODE_FAILED: .*JSON/);
       expect(dead[0].headers[Header.dlqOriginalTopic]).toBe(topic);
-      expect(dead[1].headers[Header.dlqReason]).toBe('handler: Error: cannot handle 2');
+      expect(dead[1].headers[Header.dlqReason]).toBe('RETRIES_EXHAUSTED: Error: cannot handle 2');
       expect(dead[1].headers[Header.retryCount]).toBe('2');
-      expect(dead[2].headers[Header.dlqReason]).toMatch(/missing envelope header\(s\): ce_id/);
+      expect(dead[2].headers[Header.dlqReason]).toMatch(/^INVALID_ENVELOPE: .*ce_id is missing/);
     });
   });
 }

@@ -1,0 +1,6 @@
+export { startService, type RunningService, type ServiceDefinition } from './bootstrap';
+export { runAsMain } from './run-as-main';
+export { DomainError, ErrorCode, httpStatusOf } from './domain-error';
+export { PlatformModule } from './platform.module';
+export type { ServiceRuntime } from './runtime';
+export { SERVICE_CONFIG, SERVICE_RUNTIME } from './tokens';

@@ -1,0 +1,2 @@
+export { WebhookSink, type ReceivedWebhook, type WebhookSinkOptions } from './webhook-sink';
+export { generateAlarm, type GeneratedAlarm } from './alarm-generator';

@@ -1,0 +1,60 @@
+// Compiles apps/, libs/, bench/ and scripts/*.ts to CommonJS under dist/ with SWC (keeps the
+// decorator metadata NestJS DI needs) and rewrites @telcomesh/* imports to relative paths.
+// Type checking is separate: `npm run typecheck`.
+import { transformFile } from '@swc/core';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+const out = join(root, 'dist');
+const { compilerOptions } = JSON.parse(await readFile(join(root, 'tsconfig.base.json'), 'utf8'));
+
+async function* sources(dir) {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name !== 'node_modules') yield* sources(path);
+    } else if (entry.name.endsWith('.ts') && !/\.(spec|int-spec|d)\.ts$/.test(entry.name)) {
+      yield path;
+    }
+  }
+}
+
+const started = performance.now();
+await rm(out, { recursive: true, force: true });
+let count = 0;
+const jobs = [];
+for (const top of ['apps', 'libs', 'bench', 'scripts']) {
+  for await (const file of sources(join(root, top))) {
+    jobs.push(
+      (async () => {
+        const { code, map } = await transformFile(file, {
+          swcrc: false,
+          sourceMaps: true,
+          jsc: {
+            parser: { syntax: 'typescript', decorators: true },
+            transform: { legacyDecorator: true, decoratorMetadata: true },
+            target: 'es2023',
+            baseUrl: root,
+            paths: compilerOptions.paths,
+            keepClassNames: true,
+          },
+          module: { type: 'commonjs' },
+        });
+        const target = join(out, relative(root, file)).replace(/\.ts$/, '.js');
+        await mkdir(dirname(target), { recursive: true });
+        await writeFile(target, `${code}\n//# sourceMappingURL=${target.split('/').pop()}.map\n`);
+        if (map) await writeFile(`${target}.map`, map);
+        count++;
+      })(),
+    );
+  }
+}
+await Promise.all(jobs);
+console.log(`build: ${count} files → dist/ in ${Math.round(performance.now() - started)} ms`);
