@@ -23,6 +23,10 @@ export class ServiceConfig {
   @IsString()
   HOST = '127.0.0.1';
 
+  /** Largest request body accepted (batch webhooks); bigger bodies get 413. */
+  @Matches(/^\d+(b|kb|mb)$/, { message: 'HTTP_BODY_LIMIT must look like 512kb or 5mb' })
+  HTTP_BODY_LIMIT = '5mb';
+
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'info';
 

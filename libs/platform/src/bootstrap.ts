@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Module, ValidationPipe, type INestApplication, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { ClassConstructor } from 'class-transformer';
 import { RedisCache, MemoryCache, type Cache } from '@telcomesh/cache';
@@ -110,7 +111,6 @@ export async function startService<C extends ServiceConfig>(
       metrics,
       logger,
     });
-    const prefix = config.KAFKA_TOPIC_PREFIX;
     const runtime: ServiceRuntime<C> = {
       service: definition.name,
       config,
@@ -122,18 +122,19 @@ export async function startService<C extends ServiceConfig>(
       relay,
       inbox: new Inbox(dataSource),
       cache,
-      topicName: (logical) => (prefix ? `${prefix}.${logical}` : logical),
-      groupName: (logical) => (prefix ? `${prefix}.${logical}` : logical),
     };
 
     @Module({ imports: [PlatformModule.forRuntime(runtime), definition.module] })
     class ServiceRootModule {}
 
-    const app = await NestFactory.create(ServiceRootModule, {
+    const app = await NestFactory.create<NestExpressApplication>(ServiceRootModule, {
       logger: new NestPinoLogger(logger),
       bufferLogs: false,
       abortOnError: false,
+      bodyParser: false,
     });
+    app.useBodyParser('json', { limit: config.HTTP_BODY_LIMIT });
+    app.useBodyParser('urlencoded', { limit: config.HTTP_BODY_LIMIT, extended: true });
     app.use(httpTelemetry(logger, metrics));
     app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
     app.useGlobalFilters(new PlatformExceptionFilter(logger));

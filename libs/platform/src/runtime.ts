@@ -10,14 +10,11 @@ export interface ServiceRuntime<C extends ServiceConfig = ServiceConfig> {
   config: C;
   logger: Logger;
   metrics: ServiceMetrics;
+  /** Already applies KAFKA_TOPIC_PREFIX to topics and groups: use registry names as they are. */
   transport: MessageTransport;
   dataSource: DataSource;
   outbox: Outbox;
   relay: OutboxRelay;
   inbox: Inbox;
   cache: Cache;
-  /** Topic name as it appears on the bus (KAFKA_TOPIC_PREFIX applied). */
-  topicName(logical: string): string;
-  /** Consumer group id as it appears on the bus. */
-  groupName(logical: string): string;
 }

@@ -48,7 +48,7 @@ export class AlarmIntake {
   private readonly receipts: string;
 
   constructor(@Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime<IngestorConfig>) {
-    this.events = new EventOutbox(runtime.outbox, ceSourceOf('ingestor'), runtime.topicName);
+    this.events = new EventOutbox(runtime.outbox, ceSourceOf('ingestor'));
     this.receipts = `"${(runtime.dataSource.options as { schema: string }).schema}"."webhook_receipts"`;
   }
 

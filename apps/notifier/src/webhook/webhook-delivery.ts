@@ -38,7 +38,7 @@ export class WebhookDelivery implements OnModuleInit, OnModuleDestroy {
   private readonly deliveries: string;
 
   constructor(@Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime<NotifierConfig>) {
-    this.events = new EventOutbox(runtime.outbox, ceSourceOf('notifier'), runtime.topicName);
+    this.events = new EventOutbox(runtime.outbox, ceSourceOf('notifier'));
     this.deliveries = `"${(runtime.dataSource.options as { schema: string }).schema}"."deliveries"`;
   }
 

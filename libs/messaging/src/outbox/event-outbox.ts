@@ -13,8 +13,6 @@ export class EventOutbox {
     private readonly outbox: Outbox,
     /** CloudEvents source of this service, e.g. `/telcomesh/ingestor`. */
     private readonly source: string,
-    /** Maps a registry topic name to the name on the bus (prefix for shared clusters and tests). */
-    private readonly topicName: (logical: string) => string = (logical) => logical,
   ) {}
 
   async transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
@@ -32,7 +30,7 @@ export class EventOutbox {
   ): Promise<string> {
     const headers = envelopeHeaders(topic, { ...init, source: this.source });
     await this.outbox.enqueue(manager, [
-      { topic: this.topicName(topic.name), key: keyOf(topic, message), value: encode(topic, message), headers },
+      { topic: topic.name, key: keyOf(topic, message), value: encode(topic, message), headers },
     ]);
     return headers[Header.id];
   }
