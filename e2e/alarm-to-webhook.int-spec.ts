@@ -6,7 +6,12 @@
 import { randomBytes } from 'node:crypto';
 import { DlqHeaderNames, Topics } from '@telcomesh/contracts';
 import { KafkaTransport, PrefixedTransport, type InboundRecord } from '@telcomesh/messaging';
-import { generateAlarm, startServiceProcess, WebhookSink, type ServiceProcess } from '@telcomesh/testing';
+import {
+  generateAlarm,
+  startServiceProcess,
+  WebhookSink,
+  type ServiceProcess,
+} from '@telcomesh/testing';
 
 const env = () => ({
   KAFKA_BROKERS: process.env.KAFKA_BROKERS,
@@ -16,7 +21,11 @@ const env = () => ({
   OUTBOX_POLL_INTERVAL_MS: '200',
 });
 
-async function eventually(check: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
+async function eventually(
+  check: () => boolean,
+  timeoutMs: number,
+  what: () => string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out: ${what()}`);
@@ -24,7 +33,10 @@ async function eventually(check: () => boolean, timeoutMs: number, what: () => s
   }
 }
 
-async function postBatch(ingestor: ServiceProcess, alarms: unknown[]): Promise<{ event_id: string }[]> {
+async function postBatch(
+  ingestor: ServiceProcess,
+  alarms: unknown[],
+): Promise<{ event_id: string }[]> {
   const response = await fetch(`${ingestor.url}/webhooks/oss-e2e/alarms/batch`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -46,7 +58,10 @@ describe('alarm webhook → telemetry.events.v1 → notifier → webhook (real K
       startServiceProcess('ingestor', env()),
       startServiceProcess('notifier', { ...env(), NOTIFIER_WEBHOOK_URL: `${url}/hooks` }),
     ]);
-    const raw = new KafkaTransport({ brokers: process.env.KAFKA_BROKERS!.split(','), clientId: 'e2e-probe' });
+    const raw = new KafkaTransport({
+      brokers: process.env.KAFKA_BROKERS!.split(','),
+      clientId: 'e2e-probe',
+    });
     await raw.connect();
     kafka = new PrefixedTransport(raw, env().KAFKA_TOPIC_PREFIX);
   });
@@ -60,7 +75,9 @@ describe('alarm webhook → telemetry.events.v1 → notifier → webhook (real K
   it('is ready: database, Kafka and Redis checks are up', async () => {
     for (const service of [ingestor, notifier]) {
       const response = await fetch(`${service.url}/health/ready`);
-      const body = (await response.json()) as { checks: Record<string, { status: string; kind?: string }> };
+      const body = (await response.json()) as {
+        checks: Record<string, { status: string; kind?: string }>;
+      };
       expect(response.status).toBe(200);
       expect(body.checks.database).toMatchObject({ status: 'up', kind: 'postgres' });
       expect(body.checks.bus).toMatchObject({ status: 'up', kind: 'kafka' });
@@ -72,7 +89,12 @@ describe('alarm webhook → telemetry.events.v1 → notifier → webhook (real K
     const response = await fetch(`${ingestor.url}/webhooks/oss-e2e/alarms`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ ...generateAlarm(1), severity: 'APOCALYPTIC', event_time: 'yesterday', extra: 1 }),
+      body: JSON.stringify({
+        ...generateAlarm(1),
+        severity: 'APOCALYPTIC',
+        event_time: 'yesterday',
+        extra: 1,
+      }),
     });
     expect(response.status).toBe(400);
     const body = (await response.json()) as { message: string[] };
@@ -87,15 +109,26 @@ describe('alarm webhook → telemetry.events.v1 → notifier → webhook (real K
     const alarm = generateAlarm(7);
     const response = await fetch(`${ingestor.url}/webhooks/oss-e2e/alarms`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
+      headers: {
+        'content-type': 'application/json',
+        traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01`,
+      },
       body: JSON.stringify(alarm),
     });
     expect(response.status).toBe(202);
     const { event_id } = (await response.json()) as { event_id: string };
-    await eventually(() => sink.deliveriesOf(event_id) > 0, 60_000, () => `delivery of ${event_id}`);
+    await eventually(
+      () => sink.deliveriesOf(event_id) > 0,
+      60_000,
+      () => `delivery of ${event_id}`,
+    );
     const delivered = sink.received.find((r) => r.id === event_id)!;
     expect(delivered.traceparent?.split('-')[1]).toBe(traceId);
-    expect(delivered.body).toMatchObject({ id: event_id, type: 'telcomesh.telemetry.event.v1', data: { alarmId: 'ALM-7', siteId: 'site-007', severity: 'PERCEIVED_SEVERITY_WARNING' } });
+    expect(delivered.body).toMatchObject({
+      id: event_id,
+      type: 'telcomesh.telemetry.event.v1',
+      data: { alarmId: 'ALM-7', siteId: 'site-007', severity: 'PERCEIVED_SEVERITY_WARNING' },
+    });
     // The same notification sent again is the same event, not a second one.
     const again = await fetch(`${ingestor.url}/webhooks/oss-e2e/alarms`, {
       method: 'POST',
@@ -112,29 +145,45 @@ describe('alarm webhook → telemetry.events.v1 → notifier → webhook (real K
     const batch = 500;
     let killedAt = -1;
     for (let i = 0; i < total; i += batch) {
-      const alarms = Array.from({ length: batch }, (_, j) => ({ ...generateAlarm(100_000 + i + j), alarm_id: `KILL-${i + j}` }));
+      const alarms = Array.from({ length: batch }, (_, j) => ({
+        ...generateAlarm(100_000 + i + j),
+        alarm_id: `KILL-${i + j}`,
+      }));
       ids.push(...(await postBatch(ingestor, alarms)).map((r) => r.event_id));
       if (killedAt < 0 && sink.unique - before >= 1500) {
         killedAt = sink.unique - before;
         await notifier.kill();
-        notifier = await startServiceProcess('notifier', { ...env(), NOTIFIER_WEBHOOK_URL: `${sink.url}/hooks` });
+        notifier = await startServiceProcess('notifier', {
+          ...env(),
+          NOTIFIER_WEBHOOK_URL: `${sink.url}/hooks`,
+        });
       }
     }
     if (killedAt < 0) {
       // Everything was accepted before deliveries reached the kill point: kill now, mid-delivery.
-      await eventually(() => sink.unique - before >= 1500, 120_000, () => `1500 deliveries, got ${sink.unique - before}`);
+      await eventually(
+        () => sink.unique - before >= 1500,
+        120_000,
+        () => `1500 deliveries, got ${sink.unique - before}`,
+      );
       killedAt = sink.unique - before;
       await notifier.kill();
-      notifier = await startServiceProcess('notifier', { ...env(), NOTIFIER_WEBHOOK_URL: `${sink.url}/hooks` });
+      notifier = await startServiceProcess('notifier', {
+        ...env(),
+        NOTIFIER_WEBHOOK_URL: `${sink.url}/hooks`,
+      });
     }
     expect(new Set(ids).size).toBe(total);
     await eventually(
       () => ids.every((id) => sink.deliveriesOf(id) > 0),
       180_000,
-      () => `all ${total} delivered; missing ${ids.filter((id) => sink.deliveriesOf(id) === 0).length}`,
+      () =>
+        `all ${total} delivered; missing ${ids.filter((id) => sink.deliveriesOf(id) === 0).length}`,
     );
     const repeats = ids.reduce((n, id) => n + sink.deliveriesOf(id) - 1, 0);
-    process.stdout.write(`kill test: notifier SIGKILLed after ${killedAt} deliveries; ${total} alarms delivered, ${repeats} repeat deliveries (dropped by webhook-id)\n`);
+    process.stdout.write(
+      `kill test: notifier SIGKILLed after ${killedAt} deliveries; ${total} alarms delivered, ${repeats} repeat deliveries (dropped by webhook-id)\n`,
+    );
     expect(killedAt).toBeGreaterThan(0);
     expect(killedAt).toBeLessThan(total);
     expect(ids.filter((id) => sink.deliveriesOf(id) === 0)).toEqual([]);
@@ -143,12 +192,35 @@ describe('alarm webhook → telemetry.events.v1 → notifier → webhook (real K
   it('sends a poison record to telemetry.events.v1.dlq with its reason and keeps consuming', async () => {
     const garbage = Buffer.from([0xff, 0xff, 0xff, 0x0f, 0x01]);
     await kafka.publish([
-      { topic: Topics.TelemetryEvents.name, key: 'site-poison', value: garbage, headers: { ce_id: 'poison-1', ce_type: Topics.TelemetryEvents.ceType, ce_source: '/e2e', ce_time: new Date().toISOString(), ce_specversion: '1.0', 'content-type': 'application/protobuf' } },
+      {
+        topic: Topics.TelemetryEvents.name,
+        key: 'site-poison',
+        value: garbage,
+        headers: {
+          ce_id: 'poison-1',
+          ce_type: Topics.TelemetryEvents.ceType,
+          ce_source: '/e2e',
+          ce_time: new Date().toISOString(),
+          ce_specversion: '1.0',
+          'content-type': 'application/protobuf',
+        },
+      },
     ]);
-    const [after] = await postBatch(ingestor, [{ ...generateAlarm(3), site_id: 'site-poison', alarm_id: 'AFTER-POISON' }]);
+    const [after] = await postBatch(ingestor, [
+      { ...generateAlarm(3), site_id: 'site-poison', alarm_id: 'AFTER-POISON' },
+    ]);
     const dead: InboundRecord[] = [];
-    const sub = await kafka.subscribe({ groupId: 'e2e-dlq-reader', topics: [`${Topics.TelemetryEvents.name}.dlq`], handler: async (r) => void dead.push(r) });
-    await eventually(() => dead.some((r) => r.headers.ce_id === 'poison-1') && sink.deliveriesOf(after.event_id) > 0, 90_000, () => `dlq ${dead.length}, after ${sink.deliveriesOf(after.event_id)}`);
+    const sub = await kafka.subscribe({
+      groupId: 'e2e-dlq-reader',
+      topics: [`${Topics.TelemetryEvents.name}.dlq`],
+      handler: async (r) => void dead.push(r),
+    });
+    await eventually(
+      () =>
+        dead.some((r) => r.headers.ce_id === 'poison-1') && sink.deliveriesOf(after.event_id) > 0,
+      90_000,
+      () => `dlq ${dead.length}, after ${sink.deliveriesOf(after.event_id)}`,
+    );
     await sub.close();
     const record = dead.find((r) => r.headers.ce_id === 'poison-1')!;
     expect(Buffer.from(record.value).equals(garbage)).toBe(true);

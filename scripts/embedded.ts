@@ -1,6 +1,7 @@
 // `npm start`: all six services in one Node process on their usual ports, with the embedded bus,
 // PGlite under .data/ and in-memory cache, plus the simulators a newcomer needs to see data flow.
 // This file is the composition root of embedded mode, so it alone reaches into apps/.
+import type { ServiceConfig } from '@telcomesh/config';
 import { sharedEmbeddedBus } from '@telcomesh/messaging';
 import { startService, type RunningService } from '@telcomesh/platform';
 import { generateAlarm, WebhookSink } from '@telcomesh/testing';
@@ -14,11 +15,16 @@ import { ticketSlaService } from '../apps/ticket-sla/src/ticket-sla.service';
 const DISTRIBUTED_ONLY = ['KAFKA_BROKERS', 'DATABASE_URL', 'REDIS_URL', 'PORT', 'DATABASE_SCHEMA'];
 
 async function main(): Promise<void> {
-  const base: Record<string, string | undefined> = { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
+  const base: Record<string, string | undefined> = {
+    ...process.env,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+  };
   for (const key of DISTRIBUTED_ONLY) delete base[key];
 
   const sinkPort = Number(process.env.DEMO_WEBHOOK_PORT ?? 8090);
-  const sink = process.env.NOTIFIER_WEBHOOK_URL ? undefined : new WebhookSink({ port: sinkPort, maxKept: 1000 });
+  const sink = process.env.NOTIFIER_WEBHOOK_URL
+    ? undefined
+    : new WebhookSink({ port: sinkPort, maxKept: 1000 });
   const webhookUrl = process.env.NOTIFIER_WEBHOOK_URL ?? `${await sink?.start()}/hooks/telcomesh`;
 
   const running: RunningService[] = [];
@@ -33,29 +39,48 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void stop());
 
   // Sequential start: PGlite instances initialise one at a time, which keeps peak memory low.
-  for (const definition of [gatewayService, ingestorService, provisioningService, ticketSlaService, callMonitorService]) {
-    running.push((await startService(definition as Parameters<typeof startService>[0], base)) as RunningService);
+  for (const definition of [
+    gatewayService,
+    ingestorService,
+    provisioningService,
+    ticketSlaService,
+    callMonitorService,
+  ]) {
+    running.push(await startService<ServiceConfig>(definition, base));
   }
-  running.push((await startService(notifierService, { ...base, NOTIFIER_WEBHOOK_URL: webhookUrl })) as RunningService);
+  running.push(
+    await startService<ServiceConfig>(notifierService, {
+      ...base,
+      NOTIFIER_WEBHOOK_URL: webhookUrl,
+    }),
+  );
 
   const ingestor = running.find((s) => s.runtime.service === 'ingestor');
   let sequence = 0;
-  const demo = setInterval(() => {
-    if (!ingestor || process.env.DEMO_ALARMS === '0') return;
-    void fetch(`${ingestor.url}/webhooks/demo-oss/alarms`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(generateAlarm(sequence++)),
-    }).catch(() => undefined);
-  }, Number(process.env.DEMO_ALARM_INTERVAL_MS ?? 5000));
+  const demo = setInterval(
+    () => {
+      if (!ingestor || process.env.DEMO_ALARMS === '0') return;
+      void fetch(`${ingestor.url}/webhooks/demo-oss/alarms`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(generateAlarm(sequence++)),
+      }).catch(() => undefined);
+    },
+    Number(process.env.DEMO_ALARM_INTERVAL_MS ?? 5000),
+  );
 
-  const lines = running.map((s) => `  ${s.runtime.service.padEnd(13)} ${s.url}   (docs ${s.url}/docs, ready ${s.url}/health/ready)`);
+  const lines = running.map(
+    (s) =>
+      `  ${s.runtime.service.padEnd(13)} ${s.url}   (docs ${s.url}/docs, ready ${s.url}/health/ready)`,
+  );
   process.stdout.write(
     [
       '',
       'TelcoMesh is running (embedded mode: in-process bus, PGlite in .data/, in-memory cache)',
       ...lines,
-      sink ? `  webhook sink  ${sink.url}/deliveries   (what the notifier delivered)` : `  webhook       ${webhookUrl}`,
+      sink
+        ? `  webhook sink  ${sink.url}/deliveries   (what the notifier delivered)`
+        : `  webhook       ${webhookUrl}`,
       '',
       'A demo alarm is POSTed every 5 s; send your own:',
       `  curl -X POST ${ingestor?.url}/webhooks/my-oss/alarms -H 'content-type: application/json' \\`,

@@ -9,7 +9,18 @@ const steps = [
   ['typecheck', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']],
   ['contracts', 'npx', ['nx', 'run', 'contracts:check', '--skip-nx-cache']],
   ['unit', 'npx', ['jest', '-c', 'jest.config.js', '--json', '--outputFile=reports/unit.json']],
-  ['integration', 'npx', ['jest', '-c', 'jest.int.config.js', '--runInBand', '--json', '--outputFile=reports/integration.json']],
+  [
+    'integration',
+    'npx',
+    [
+      'jest',
+      '-c',
+      'jest.int.config.js',
+      '--runInBand',
+      '--json',
+      '--outputFile=reports/integration.json',
+    ],
+  ],
 ];
 const only = process.argv.slice(2);
 rmSync('reports', { recursive: true, force: true });
@@ -20,9 +31,14 @@ for (const [name, command, args] of steps) {
   if (only.length > 0 && !only.includes(name)) continue;
   process.stdout.write(`\n=== ${name}: ${command} ${args.join(' ')}\n`);
   const started = Date.now();
-  const result = spawnSync(command, args, { stdio: 'inherit', env: { ...process.env, FORCE_COLOR: '0' } });
+  const result = spawnSync(command, args, {
+    stdio: 'inherit',
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  process.stdout.write(`=== ${name}: ${result.status === 0 ? 'ok' : `FAILED (exit ${result.status})`} in ${seconds}s\n`);
+  process.stdout.write(
+    `=== ${name}: ${result.status === 0 ? 'ok' : `FAILED (exit ${result.status})`} in ${seconds}s\n`,
+  );
   if (result.status !== 0) failedSteps.push(name);
 }
 

@@ -9,7 +9,8 @@ export class GatewayModule {}
 export const gatewayService: ServiceDefinition<GatewayConfig> = {
   name: 'gateway',
   title: 'TelcoMesh gateway',
-  description: 'The one authenticated entry point: JWT, API keys, IP allow-lists, RBAC, rate limits and live feeds.',
+  description:
+    'The one authenticated entry point: JWT, API keys, IP allow-lists, RBAC, rate limits and live feeds.',
   configClass: GatewayConfig,
   module: GatewayModule,
 };

@@ -9,7 +9,8 @@ export class ProvisioningModule {}
 export const provisioningService: ServiceDefinition<ProvisioningConfig> = {
   name: 'provisioning',
   title: 'TelcoMesh provisioning',
-  description: 'Product-driven provisioning jobs that run Ansible playbooks with rollback, per-task events and inventory.',
+  description:
+    'Product-driven provisioning jobs that run Ansible playbooks with rollback, per-task events and inventory.',
   configClass: ProvisioningConfig,
   module: ProvisioningModule,
 };

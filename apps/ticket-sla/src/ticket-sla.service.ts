@@ -9,7 +9,8 @@ export class TicketSlaModule {}
 export const ticketSlaService: ServiceDefinition<TicketSlaConfig> = {
   name: 'ticket-sla',
   title: 'TelcoMesh ticket SLA',
-  description: 'Real-time SLA monitoring of trouble tickets through remote agents; breach causes by department.',
+  description:
+    'Real-time SLA monitoring of trouble tickets through remote agents; breach causes by department.',
   configClass: TicketSlaConfig,
   module: TicketSlaModule,
 };

@@ -25,7 +25,10 @@ export class MemoryCache implements Cache {
   }
 
   set(key: string, value: string, ttlMs?: number): Promise<void> {
-    this.entries.set(key, { value, expiresAt: ttlMs ? this.now() + ttlMs : Number.POSITIVE_INFINITY });
+    this.entries.set(key, {
+      value,
+      expiresAt: ttlMs ? this.now() + ttlMs : Number.POSITIVE_INFINITY,
+    });
     return Promise.resolve();
   }
 
@@ -49,7 +52,10 @@ export class MemoryCache implements Cache {
   increment(key: string, windowMs: number, by = 1): Promise<number> {
     const entry = this.live(key);
     const value = Number(entry?.value ?? '0') + by;
-    this.entries.set(key, { value: String(value), expiresAt: entry?.expiresAt ?? this.now() + windowMs });
+    this.entries.set(key, {
+      value: String(value),
+      expiresAt: entry?.expiresAt ?? this.now() + windowMs,
+    });
     return Promise.resolve(value);
   }
 

@@ -26,7 +26,11 @@ export class RedisCache implements Cache {
     url: string,
     private readonly prefix: string,
   ) {
-    this.redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true });
+    this.redis = new Redis(url, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 2,
+      enableOfflineQueue: true,
+    });
   }
 
   async connect(): Promise<this> {
@@ -65,7 +69,7 @@ export class RedisCache implements Cache {
 
   async ping(): Promise<void> {
     const reply = await this.redis.ping();
-    if (reply !== 'PONG') throw new Error(`redis answered ${reply} to PING`);
+    if (reply !== 'PONG') throw new Error(`redis answered ${String(reply)} to PING`);
   }
 
   async close(): Promise<void> {

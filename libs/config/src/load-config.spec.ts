@@ -53,7 +53,11 @@ describe('loadConfig', () => {
   });
 
   it('treats empty strings as unset', () => {
-    const config = loadConfig('svc', ServiceConfig, { PORT: '1', KAFKA_BROKERS: '', REDIS_URL: '' });
+    const config = loadConfig('svc', ServiceConfig, {
+      PORT: '1',
+      KAFKA_BROKERS: '',
+      REDIS_URL: '',
+    });
     expect(config.KAFKA_BROKERS).toBeUndefined();
     expect(config.REDIS_URL).toBeUndefined();
   });

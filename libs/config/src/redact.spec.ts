@@ -10,8 +10,16 @@ describe('redact', () => {
   });
 
   it('replaces secret-named keys at any depth', () => {
-    const out = redact({ auth: { client_secret: 's3', username: 'u' }, list: [{ apiKey: 'k' }], n: 1 });
-    expect(out).toEqual({ auth: { client_secret: REDACTED, username: 'u' }, list: [{ apiKey: REDACTED }], n: 1 });
+    const out = redact({
+      auth: { client_secret: 's3', username: 'u' },
+      list: [{ apiKey: 'k' }],
+      n: 1,
+    });
+    expect(out).toEqual({
+      auth: { client_secret: REDACTED, username: 'u' },
+      list: [{ apiKey: REDACTED }],
+      n: 1,
+    });
   });
 
   it('redacts connection strings held under innocent keys', () => {

@@ -1,4 +1,5 @@
-const SECRET_KEY = /(pass(word)?|secret|token|api[-_]?key|private[-_]?key|credential|authorization|cookie|signature)/i;
+const SECRET_KEY =
+  /(pass(word)?|secret|token|api[-_]?key|private[-_]?key|credential|authorization|cookie|signature)/i;
 
 export const REDACTED = '[REDACTED]';
 
@@ -25,14 +26,19 @@ export function redactUrl(raw: string): string {
 /** Deep copy with secret-looking keys replaced and URL-valued strings stripped of credentials. */
 export function redact<T>(value: T, depth = 0): T {
   if (depth > 8 || value === null || typeof value !== 'object') {
-    return (typeof value === 'string' && /^[a-z][a-z0-9+.-]*:\/\/[^/]*@/i.test(value)
-      ? redactUrl(value)
-      : value) as T;
+    return (
+      typeof value === 'string' && /^[a-z][a-z0-9+.-]*:\/\/[^/]*@/i.test(value)
+        ? redactUrl(value)
+        : value
+    ) as T;
   }
   if (Array.isArray(value)) return value.map((v: unknown) => redact(v, depth + 1)) as T;
   const out: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value as Record<string, unknown>)) {
-    out[key] = isSecretKey(key) && inner !== undefined && inner !== null ? REDACTED : redact(inner, depth + 1);
+    out[key] =
+      isSecretKey(key) && inner !== undefined && inner !== null
+        ? REDACTED
+        : redact(inner, depth + 1);
   }
   return out as T;
 }

@@ -39,7 +39,9 @@ export class ServiceConfig {
 
   /** Prefix for every topic and consumer group, so test runs and tenants of a shared cluster never collide. */
   @IsOptional()
-  @Matches(/^[a-zA-Z0-9._-]*$/, { message: 'KAFKA_TOPIC_PREFIX may hold letters, digits, ".", "_" and "-"' })
+  @Matches(/^[a-zA-Z0-9._-]*$/, {
+    message: 'KAFKA_TOPIC_PREFIX may hold letters, digits, ".", "_" and "-"',
+  })
   KAFKA_TOPIC_PREFIX = '';
 
   @IsOptional()

@@ -38,7 +38,10 @@ export interface EnvelopeInit {
 }
 
 /** Envelope headers of a new event on `topic`, carrying the active trace context. */
-export function envelopeHeaders(topic: { name: string; ceType: string }, init: EnvelopeInit): MessageHeaders {
+export function envelopeHeaders(
+  topic: { name: string; ceType: string },
+  init: EnvelopeInit,
+): MessageHeaders {
   const trace: Record<string, string> = {};
   injectTraceHeaders(trace);
   return buildEnvelopeHeaders(topic, {
@@ -52,6 +55,9 @@ export function envelopeHeaders(topic: { name: string; ceType: string }, init: E
 }
 
 /** Reads and checks a consumed record's envelope; throws ContractEnvelopeError (→ DLQ) when invalid. */
-export function readEnvelope(topic: { name: string; ceType: string }, headers: MessageHeaders): EnvelopeHeaders {
+export function readEnvelope(
+  topic: { name: string; ceType: string },
+  headers: MessageHeaders,
+): EnvelopeHeaders {
   return readEnvelopeHeaders(topic, headers);
 }

@@ -15,7 +15,9 @@ export function dlqTopicName(topic: string): string {
 }
 
 /** The codec of a registered topic: Protobuf bytes, key from the registry's key field. */
-export function topicCodec<Desc extends DescMessage>(topic: TopicDefinition<Desc>): EventCodec<MessageShape<Desc>> {
+export function topicCodec<Desc extends DescMessage>(
+  topic: TopicDefinition<Desc>,
+): EventCodec<MessageShape<Desc>> {
   return {
     topic: topic.name,
     ceType: topic.ceType,

@@ -123,7 +123,14 @@ export class EventConsumer<T> {
           return;
         }
         this.options.logger?.warn(
-          { err: error, topic: record.topic, partition: record.partition, offset: record.offset, attempt, eventId: envelope.ce_id },
+          {
+            err: error,
+            topic: record.topic,
+            partition: record.partition,
+            offset: record.offset,
+            attempt,
+            eventId: envelope.ce_id,
+          },
           'handler failed, retrying',
         );
         await new Promise((resolve) => setTimeout(resolve, this.backoff(attempt)));
@@ -138,12 +145,25 @@ export class EventConsumer<T> {
 
   private observe(record: InboundRecord, outcome: string, started: bigint): void {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    this.options.metrics?.handlerDuration.observe({ topic: record.topic, group: this.options.groupId, outcome }, seconds);
-    if (outcome === 'ok') this.options.metrics?.messagesConsumed.inc({ topic: record.topic, group: this.options.groupId, outcome });
+    this.options.metrics?.handlerDuration.observe(
+      { topic: record.topic, group: this.options.groupId, outcome },
+      seconds,
+    );
+    if (outcome === 'ok')
+      this.options.metrics?.messagesConsumed.inc({
+        topic: record.topic,
+        group: this.options.groupId,
+        outcome,
+      });
   }
 
   /** Publishing the DLQ record must succeed before the offset moves on; if it throws, the record is redelivered. */
-  private async deadLetter(record: InboundRecord, code: DlqReasonCode, detail: string, retries: number): Promise<void> {
+  private async deadLetter(
+    record: InboundRecord,
+    code: DlqReasonCode,
+    detail: string,
+    retries: number,
+  ): Promise<void> {
     const { transport, groupId, metrics, logger } = this.options;
     const reason = formatDlqReason(code, detail.slice(0, 2000));
     await transport.publish([

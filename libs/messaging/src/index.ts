@@ -1,6 +1,16 @@
 export { dlqTopicName, topicCodec, type EventCodec } from './event-codec';
-export { EventConsumer, type EventConsumerOptions, type EventHandlerContext } from './event-consumer';
-export { envelopeHeaders, Header, readEnvelope, type EnvelopeHeaders, type EnvelopeInit } from './envelope';
+export {
+  EventConsumer,
+  type EventConsumerOptions,
+  type EventHandlerContext,
+} from './event-consumer';
+export {
+  envelopeHeaders,
+  Header,
+  readEnvelope,
+  type EnvelopeHeaders,
+  type EnvelopeInit,
+} from './envelope';
 export { PoisonMessageError } from './errors';
 export { EmbeddedBus, sharedEmbeddedBus, type EmbeddedBusOptions } from './embedded/embedded-bus';
 export { KafkaTransport, type KafkaTransportOptions } from './kafka/kafka-transport';

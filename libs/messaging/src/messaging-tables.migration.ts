@@ -29,7 +29,9 @@ export class MessagingTables1763800000000 implements MigrationInterface {
       "received_at" TIMESTAMPTZ NOT NULL DEFAULT now(),
       PRIMARY KEY ("consumer_group", "event_id")
     )`);
-    await queryRunner.query(`CREATE INDEX "inbox_received_at_idx" ON "${s}"."inbox" ("received_at")`);
+    await queryRunner.query(
+      `CREATE INDEX "inbox_received_at_idx" ON "${s}"."inbox" ("received_at")`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

@@ -43,12 +43,16 @@ export class PrefixedTransport implements MessageTransport {
       ...options,
       groupId: this.wrap(options.groupId),
       topics: options.topics.map((t) => this.wrap(t)),
-      handler: (record: InboundRecord) => options.handler({ ...record, topic: this.unwrap(record.topic) }),
+      handler: (record: InboundRecord) =>
+        options.handler({ ...record, topic: this.unwrap(record.topic) }),
     });
   }
 
   async groupLag(groupId: string, topics: string[]): Promise<PartitionLag[]> {
-    const lags = await this.inner.groupLag(this.wrap(groupId), topics.map((t) => this.wrap(t)));
+    const lags = await this.inner.groupLag(
+      this.wrap(groupId),
+      topics.map((t) => this.wrap(t)),
+    );
     return lags.map((l) => ({ ...l, topic: this.unwrap(l.topic) }));
   }
 

@@ -17,7 +17,12 @@ import {
   type TopicSpec,
 } from '@telcomesh/messaging';
 import { createLogger, initTracing, ServiceMetrics, type Logger } from '@telcomesh/observability';
-import { createServiceDataSource, isSharedServer, openServiceDatabase, schemaNameOf } from '@telcomesh/persistence';
+import {
+  createServiceDataSource,
+  isSharedServer,
+  openServiceDatabase,
+  schemaNameOf,
+} from '@telcomesh/persistence';
 import type { ServiceDataSourceOptions } from '@telcomesh/persistence';
 import { PlatformExceptionFilter } from './exception.filter';
 import { httpTelemetry } from './http-telemetry';
@@ -96,7 +101,10 @@ export async function startService<C extends ServiceConfig>(
       schema: config.DATABASE_SCHEMA ?? schemaNameOf(definition.name),
       dataDir: config.DATA_DIR,
       entities: definition.entities ?? [],
-      migrations: [MessagingTables1763800000000, ...((definition.migrations as unknown[]) ?? [])] as ServiceDataSourceOptions['migrations'],
+      migrations: [
+        MessagingTables1763800000000,
+        ...((definition.migrations as unknown[]) ?? []),
+      ] as ServiceDataSourceOptions['migrations'],
     });
     await openServiceDatabase(dataSource);
     opened.push({ close: () => dataSource.destroy() });
@@ -136,7 +144,9 @@ export async function startService<C extends ServiceConfig>(
     app.useBodyParser('json', { limit: config.HTTP_BODY_LIMIT });
     app.useBodyParser('urlencoded', { limit: config.HTTP_BODY_LIMIT, extended: true });
     app.use(httpTelemetry(logger, metrics));
-    app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+    app.useGlobalPipes(
+      new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
+    );
     app.useGlobalFilters(new PlatformExceptionFilter(logger));
     app.enableShutdownHooks();
 
@@ -148,7 +158,10 @@ export async function startService<C extends ServiceConfig>(
         .setVersion(definition.version ?? '0.1.0')
         .build(),
     );
-    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+    SwaggerModule.setup('docs', app, document, {
+      jsonDocumentUrl: 'docs-json',
+      yamlDocumentUrl: 'docs-yaml',
+    });
 
     relay.start();
     await app.listen(config.PORT, config.HOST);

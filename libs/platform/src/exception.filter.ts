@@ -30,7 +30,13 @@ export class PlatformExceptionFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const body = exception.getResponse();
-      response.status(status).json(typeof body === 'string' ? { statusCode: status, message: body, path } : { ...body, path });
+      response
+        .status(status)
+        .json(
+          typeof body === 'string'
+            ? { statusCode: status, message: body, path }
+            : { ...body, path },
+        );
       return;
     }
     const errorId = randomUUID();

@@ -1,5 +1,10 @@
 import { Controller, Get, HttpCode, HttpStatus, Inject, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { SERVICE_RUNTIME } from './tokens';
 import type { ServiceRuntime } from './runtime';
@@ -11,12 +16,17 @@ interface CheckResult {
   error?: string;
 }
 
-async function check(kind: string | undefined, probe: () => Promise<unknown>): Promise<CheckResult> {
+async function check(
+  kind: string | undefined,
+  probe: () => Promise<unknown>,
+): Promise<CheckResult> {
   const started = performance.now();
   try {
     await Promise.race([
       probe(),
-      new Promise((_, reject) => setTimeout(() => reject(new Error('timed out after 2000 ms')), 2000).unref()),
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error('timed out after 2000 ms')), 2000).unref(),
+      ),
     ]);
     return { status: 'up', kind, latencyMs: Math.round(performance.now() - started) };
   } catch (error) {
@@ -45,12 +55,17 @@ export class HealthController {
   @Get('ready')
   @ApiOperation({ summary: 'Readiness: database, message bus and cache answer' })
   @ApiOkResponse({ description: 'Every dependency is up' })
-  @ApiServiceUnavailableResponse({ description: 'At least one dependency is down; the body says which' })
+  @ApiServiceUnavailableResponse({
+    description: 'At least one dependency is down; the body says which',
+  })
   async ready(@Res() response: Response): Promise<void> {
     const { dataSource, transport, cache, relay } = this.runtime;
     const [database, bus, cacheCheck] = await Promise.all([
-      check(dataSource.options.type === 'postgres' && (dataSource.options as { url?: string }).url ? 'postgres' : 'pglite', () =>
-        dataSource.query('SELECT 1'),
+      check(
+        dataSource.options.type === 'postgres' && (dataSource.options as { url?: string }).url
+          ? 'postgres'
+          : 'pglite',
+        () => dataSource.query('SELECT 1'),
       ),
       check(transport.kind, () => transport.ping()),
       check(cache.kind, () => cache.ping()),
@@ -61,6 +76,8 @@ export class HealthController {
       ? { status: 'down', latencyMs: 0, error: relayError.message }
       : { status: 'up', latencyMs: 0 };
     const up = Object.values(checks).every((c) => c.status === 'up');
-    response.status(up ? 200 : 503).json({ status: up ? 'ok' : 'unavailable', service: this.runtime.service, checks });
+    response
+      .status(up ? 200 : 503)
+      .json({ status: up ? 'ok' : 'unavailable', service: this.runtime.service, checks });
   }
 }

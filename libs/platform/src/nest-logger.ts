@@ -5,9 +5,19 @@ import type { Logger } from '@telcomesh/observability';
 export class NestPinoLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
 
-  private write(level: 'info' | 'warn' | 'error' | 'debug' | 'trace', message: unknown, params: unknown[]): void {
-    const context = typeof params[params.length - 1] === 'string' ? (params[params.length - 1] as string) : undefined;
-    this.logger[level]({ context }, typeof message === 'string' ? message : JSON.stringify(message));
+  private write(
+    level: 'info' | 'warn' | 'error' | 'debug' | 'trace',
+    message: unknown,
+    params: unknown[],
+  ): void {
+    const context =
+      typeof params[params.length - 1] === 'string'
+        ? (params[params.length - 1] as string)
+        : undefined;
+    this.logger[level](
+      { context },
+      typeof message === 'string' ? message : JSON.stringify(message),
+    );
   }
 
   log(message: unknown, ...params: unknown[]): void {

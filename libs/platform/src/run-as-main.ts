@@ -25,7 +25,9 @@ export function runAsMain<C extends ServiceConfig>(definition: ServiceDefinition
     },
     (error: unknown) => {
       const message =
-        error instanceof ConfigValidationError ? error.message : `${definition.name}: failed to start: ${error instanceof Error ? error.stack ?? error.message : String(error)}`;
+        error instanceof ConfigValidationError
+          ? error.message
+          : `${definition.name}: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
       process.stderr.write(`${message}\n`);
       process.exit(1);
     },

@@ -1,9 +1,18 @@
 import type { ServiceConfig } from '@telcomesh/config';
-import { KafkaTransport, PrefixedTransport, sharedEmbeddedBus, type MessageTransport } from '@telcomesh/messaging';
+import {
+  KafkaTransport,
+  PrefixedTransport,
+  sharedEmbeddedBus,
+  type MessageTransport,
+} from '@telcomesh/messaging';
 import type { Logger } from '@telcomesh/observability';
 
 /** Kafka when KAFKA_BROKERS is set, otherwise the process-wide embedded bus. */
-export async function openTransport(service: string, config: ServiceConfig, logger: Logger): Promise<MessageTransport> {
+export async function openTransport(
+  service: string,
+  config: ServiceConfig,
+  logger: Logger,
+): Promise<MessageTransport> {
   let transport: MessageTransport;
   if (config.KAFKA_BROKERS) {
     const kafka = new KafkaTransport({
@@ -16,5 +25,7 @@ export async function openTransport(service: string, config: ServiceConfig, logg
   } else {
     transport = sharedEmbeddedBus();
   }
-  return config.KAFKA_TOPIC_PREFIX ? new PrefixedTransport(transport, config.KAFKA_TOPIC_PREFIX) : transport;
+  return config.KAFKA_TOPIC_PREFIX
+    ? new PrefixedTransport(transport, config.KAFKA_TOPIC_PREFIX)
+    : transport;
 }

@@ -25,14 +25,18 @@ function reachable(host: string, port: number): Promise<boolean> {
 
 export default async function globalSetup(): Promise<void> {
   const brokers = (process.env.KAFKA_BROKERS ??= '127.0.0.1:9092');
-  const adminUrl = (process.env.TEST_PG_ADMIN_URL ??= 'postgres://postgres@127.0.0.1:5432/postgres');
+  const adminUrl = (process.env.TEST_PG_ADMIN_URL ??=
+    'postgres://postgres@127.0.0.1:5432/postgres');
   process.env.REDIS_URL ??= 'redis://127.0.0.1:6379';
   const problems: string[] = [];
   const [kafkaHost, kafkaPort] = brokers.split(',')[0].split(':');
-  if (!(await reachable(kafkaHost, Number(kafkaPort)))) problems.push(`Kafka is not answering on ${brokers} (start it: npm run kafka -- start)`);
+  if (!(await reachable(kafkaHost, Number(kafkaPort))))
+    problems.push(`Kafka is not answering on ${brokers} (start it: npm run kafka -- start)`);
   const redis = new URL(process.env.REDIS_URL);
-  if (!(await reachable(redis.hostname, Number(redis.port || 6379)))) problems.push(`Redis is not answering on ${process.env.REDIS_URL}`);
-  if (problems.length > 0) throw new Error(`integration tests need real services:\n  - ${problems.join('\n  - ')}`);
+  if (!(await reachable(redis.hostname, Number(redis.port || 6379))))
+    problems.push(`Redis is not answering on ${process.env.REDIS_URL}`);
+  if (problems.length > 0)
+    throw new Error(`integration tests need real services:\n  - ${problems.join('\n  - ')}`);
 
   const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   const database = `telcomesh_it_${runId}`;

@@ -18,19 +18,28 @@ export interface ServiceProcess {
  * Runs a built service (`dist/apps/<app>/src/main.js`) as its own process, as production does, and
  * resolves once it logs "ready" with its URL. Fails with the process's own output if it exits first.
  */
-export function startServiceProcess(app: string, env: Record<string, string | undefined>, root = process.cwd()): Promise<ServiceProcess> {
+export function startServiceProcess(
+  app: string,
+  env: Record<string, string | undefined>,
+  root = process.cwd(),
+): Promise<ServiceProcess> {
   const child = spawn(process.execPath, [join(root, 'dist', 'apps', app, 'src', 'main.js')], {
     cwd: root,
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', ...env } as NodeJS.ProcessEnv,
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Record<string, unknown>[] = [];
   const stderr: string[] = [];
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
   return new Promise<ServiceProcess>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${app} did not become ready in 60 s:\n${stderr.join('')}`)), 60_000);
-    createInterface({ input: child.stderr! }).on('line', (line) => stderr.push(`${line}\n`));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    const timer = setTimeout(
+      () => reject(new Error(`${app} did not become ready in 60 s:\n${stderr.join('')}`)),
+      60_000,
+    );
+    createInterface({ input: child.stderr }).on('line', (line) => stderr.push(`${line}\n`));
+    createInterface({ input: child.stdout }).on('line', (line) => {
       let parsed: Record<string, unknown>;
       try {
         parsed = JSON.parse(line) as Record<string, unknown>;

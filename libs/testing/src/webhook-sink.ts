@@ -51,7 +51,9 @@ export class WebhookSink {
 
   async start(): Promise<string> {
     this.server = createServer((req, res) => void this.onRequest(req, res));
-    await new Promise<void>((resolve) => this.server?.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', resolve));
+    await new Promise<void>((resolve) =>
+      this.server?.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', resolve),
+    );
     return this.url;
   }
 
@@ -71,7 +73,14 @@ export class WebhookSink {
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method === 'GET' && req.url === '/deliveries') {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ unique: this.unique, requests: this.requests, repeats: this.repeats, latest: this.kept.slice(-50) }));
+      res.end(
+        JSON.stringify({
+          unique: this.unique,
+          requests: this.requests,
+          repeats: this.repeats,
+          latest: this.kept.slice(-50),
+        }),
+      );
       return;
     }
     if (req.method !== 'POST') {
@@ -88,7 +97,9 @@ export class WebhookSink {
     }
     const id = req.headers['webhook-id'];
     if (typeof id !== 'string' || !req.headers['webhook-timestamp']) {
-      res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"webhook-id and webhook-timestamp are required"}');
+      res
+        .writeHead(400, { 'content-type': 'application/json' })
+        .end('{"error":"webhook-id and webhook-timestamp are required"}');
       return;
     }
     let body: unknown;

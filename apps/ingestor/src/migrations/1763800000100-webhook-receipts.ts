@@ -14,7 +14,9 @@ export class WebhookReceipts1763800000100 implements MigrationInterface {
       "tenant_id" TEXT NOT NULL,
       "received_at" TIMESTAMPTZ NOT NULL DEFAULT now()
     )`);
-    await queryRunner.query(`CREATE INDEX "webhook_receipts_source_alarm_idx" ON "${s}"."webhook_receipts" ("source_id", "alarm_id")`);
+    await queryRunner.query(
+      `CREATE INDEX "webhook_receipts_source_alarm_idx" ON "${s}"."webhook_receipts" ("source_id", "alarm_id")`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

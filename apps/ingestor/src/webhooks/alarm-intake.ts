@@ -52,18 +52,29 @@ export class AlarmIntake {
     this.receipts = `"${(runtime.dataSource.options as { schema: string }).schema}"."webhook_receipts"`;
   }
 
-  async accept(sourceId: string, tenant: string | undefined, alarm: AlarmWebhookDto): Promise<AlarmAcceptedDto> {
+  async accept(
+    sourceId: string,
+    tenant: string | undefined,
+    alarm: AlarmWebhookDto,
+  ): Promise<AlarmAcceptedDto> {
     const [accepted] = await this.acceptMany(sourceId, tenant, [alarm]);
     return accepted;
   }
 
   /** Accepts a batch atomically: every alarm becomes an event, or none does. */
-  async acceptMany(sourceId: string, tenant: string | undefined, alarms: AlarmWebhookDto[]): Promise<AlarmAcceptedDto[]> {
+  async acceptMany(
+    sourceId: string,
+    tenant: string | undefined,
+    alarms: AlarmWebhookDto[],
+  ): Promise<AlarmAcceptedDto[]> {
     const tenantId = tenant ?? this.runtime.config.DEFAULT_TENANT;
-    alarms.forEach((alarm, index) => this.check(alarm, alarms.length > 1 ? `alarms[${index}].` : ''));
+    alarms.forEach((alarm, index) =>
+      this.check(alarm, alarms.length > 1 ? `alarms[${index}].` : ''),
+    );
     return this.events.transaction(async (manager) => {
       const results: AlarmAcceptedDto[] = [];
-      for (const alarm of alarms) results.push(await this.stageOne(manager, sourceId, tenantId, alarm));
+      for (const alarm of alarms)
+        results.push(await this.stageOne(manager, sourceId, tenantId, alarm));
       return results;
     });
   }
@@ -71,7 +82,9 @@ export class AlarmIntake {
   private check(alarm: AlarmWebhookDto, at: string): void {
     const eventTime = new Date(alarm.event_time);
     if (Number.isNaN(eventTime.getTime())) {
-      throw new DomainError(ErrorCode.InvalidInput, `${at}event_time is not a valid date`, { field: `${at}event_time` });
+      throw new DomainError(ErrorCode.InvalidInput, `${at}event_time is not a valid date`, {
+        field: `${at}event_time`,
+      });
     }
     const badKey = Object.entries(alarm.metadata ?? {}).find(([, v]) => typeof v !== 'string');
     if (badKey) {
@@ -80,24 +93,39 @@ export class AlarmIntake {
     }
   }
 
-  private async stageOne(manager: EntityManager, sourceId: string, tenantId: string, alarm: AlarmWebhookDto): Promise<AlarmAcceptedDto> {
+  private async stageOne(
+    manager: EntityManager,
+    sourceId: string,
+    tenantId: string,
+    alarm: AlarmWebhookDto,
+  ): Promise<AlarmAcceptedDto> {
     const eventTime = new Date(alarm.event_time);
     const metadata = alarm.metadata ?? {};
     const fingerprint = createHash('sha256')
-      .update(JSON.stringify([tenantId, sourceId, alarm.alarm_id, alarm.state ?? 'RAISED', alarm.severity, alarm.event_time]))
+      .update(
+        JSON.stringify([
+          tenantId,
+          sourceId,
+          alarm.alarm_id,
+          alarm.state ?? 'RAISED',
+          alarm.severity,
+          alarm.event_time,
+        ]),
+      )
       .digest('hex');
 
     {
       const eventId = randomUUID();
-      const inserted = (await manager.query(
+      const inserted = await manager.query<{ event_id: string }[]>(
         `INSERT INTO ${this.receipts} ("fingerprint", "event_id", "source_id", "alarm_id", "tenant_id")
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT ("fingerprint") DO NOTHING RETURNING "event_id"`,
         [fingerprint, eventId, sourceId, alarm.alarm_id, tenantId],
-      )) as { event_id: string }[];
+      );
       if (inserted.length === 0) {
-        const [existing] = (await manager.query(`SELECT "event_id" FROM ${this.receipts} WHERE "fingerprint" = $1`, [
-          fingerprint,
-        ])) as { event_id: string }[];
+        const [existing] = await manager.query<{ event_id: string }[]>(
+          `SELECT "event_id" FROM ${this.receipts} WHERE "fingerprint" = $1`,
+          [fingerprint],
+        );
         return { event_id: existing.event_id, topic: Topics.TelemetryEvents.name, created: false };
       }
       const event = create(Topics.TelemetryEvents, {
@@ -120,7 +148,11 @@ export class AlarmIntake {
         receivedAt: timestampFromDate(new Date()),
         metadata,
       });
-      await this.events.stage(manager, Topics.TelemetryEvents, event, { id: eventId, tenant: tenantId, time: eventTime });
+      await this.events.stage(manager, Topics.TelemetryEvents, event, {
+        id: eventId,
+        tenant: tenantId,
+        time: eventTime,
+      });
       return { event_id: eventId, topic: Topics.TelemetryEvents.name, created: true };
     }
   }

@@ -1,4 +1,14 @@
-import { Body, Controller, Headers, HttpCode, HttpStatus, Inject, Param, Post, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Headers,
+  HttpCode,
+  HttpStatus,
+  Inject,
+  Param,
+  Post,
+  UseGuards,
+} from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -16,10 +26,19 @@ import { SourceIdPipe } from './source-id.pipe';
 
 @ApiTags('webhooks')
 @ApiBearerAuth()
-@ApiUnauthorizedResponse({ description: 'INGESTOR_WEBHOOK_TOKEN is set and the bearer token is missing or wrong' })
+@ApiUnauthorizedResponse({
+  description: 'INGESTOR_WEBHOOK_TOKEN is set and the bearer token is missing or wrong',
+})
 @ApiBadRequestResponse({ description: 'The body is invalid; the message names each bad field' })
-@ApiParam({ name: 'sourceId', description: 'Data source the alarms come from (e.g. oss-ericsson-001)' })
-@ApiHeader({ name: 'x-tenant-id', required: false, description: 'Tenant of the alarms (default: DEFAULT_TENANT)' })
+@ApiParam({
+  name: 'sourceId',
+  description: 'Data source the alarms come from (e.g. oss-ericsson-001)',
+})
+@ApiHeader({
+  name: 'x-tenant-id',
+  required: false,
+  description: 'Tenant of the alarms (default: DEFAULT_TENANT)',
+})
 @UseGuards(WebhookTokenGuard)
 @Controller('webhooks/:sourceId/alarms')
 export class AlarmWebhookController {

@@ -16,20 +16,40 @@ import {
   ValidateNested,
 } from 'class-validator';
 
-export const ALARM_SEVERITIES = ['CRITICAL', 'MAJOR', 'MINOR', 'WARNING', 'INDETERMINATE', 'CLEARED'] as const;
+export const ALARM_SEVERITIES = [
+  'CRITICAL',
+  'MAJOR',
+  'MINOR',
+  'WARNING',
+  'INDETERMINATE',
+  'CLEARED',
+] as const;
 export type AlarmSeverity = (typeof ALARM_SEVERITIES)[number];
 export const ALARM_STATES = ['RAISED', 'CHANGED', 'CLEARED'] as const;
-export const ALARM_TYPES = ['COMMUNICATIONS', 'QUALITY_OF_SERVICE', 'PROCESSING_ERROR', 'EQUIPMENT', 'ENVIRONMENTAL'] as const;
+export const ALARM_TYPES = [
+  'COMMUNICATIONS',
+  'QUALITY_OF_SERVICE',
+  'PROCESSING_ERROR',
+  'EQUIPMENT',
+  'ENVIRONMENTAL',
+] as const;
 
 /** An alarm as a network system or script POSTs it (seed 000 "Événements/Alertes", X.733 fields). */
 export class AlarmWebhookDto {
-  @ApiProperty({ example: 'ALM-001', description: 'Alarm id in the sending system; with source_id it identifies the alarm' })
+  @ApiProperty({
+    example: 'ALM-001',
+    description: 'Alarm id in the sending system; with source_id it identifies the alarm',
+  })
   @IsString()
   @MinLength(1)
   @MaxLength(200)
   alarm_id!: string;
 
-  @ApiProperty({ enum: ALARM_SEVERITIES, example: 'CRITICAL', description: 'X.733 perceived severity' })
+  @ApiProperty({
+    enum: ALARM_SEVERITIES,
+    example: 'CRITICAL',
+    description: 'X.733 perceived severity',
+  })
   @IsIn(ALARM_SEVERITIES)
   severity!: AlarmSeverity;
 
@@ -45,9 +65,14 @@ export class AlarmWebhookDto {
   @MaxLength(10_000)
   description?: string;
 
-  @ApiProperty({ example: 'site-001', description: 'Site the alarm is about; the event key, so one site stays ordered' })
+  @ApiProperty({
+    example: 'site-001',
+    description: 'Site the alarm is about; the event key, so one site stays ordered',
+  })
   @IsString()
-  @Matches(/^[A-Za-z0-9._:-]{1,100}$/, { message: 'site_id may hold letters, digits, ".", "_", ":" and "-" (1-100)' })
+  @Matches(/^[A-Za-z0-9._:-]{1,100}$/, {
+    message: 'site_id may hold letters, digits, ".", "_", ":" and "-" (1-100)',
+  })
   site_id!: string;
 
   @ApiProperty({ example: 'OSS-ericsson' })
@@ -78,7 +103,10 @@ export class AlarmWebhookDto {
   @MaxLength(500)
   managed_object?: string;
 
-  @ApiProperty({ example: '2024-01-15T10:30:00Z', description: 'When the alarm happened (RFC 3339)' })
+  @ApiProperty({
+    example: '2024-01-15T10:30:00Z',
+    description: 'When the alarm happened (RFC 3339)',
+  })
   @IsISO8601({ strict: true })
   event_time!: string;
 
@@ -87,20 +115,28 @@ export class AlarmWebhookDto {
   @IsBoolean()
   acknowledged?: boolean;
 
-  @ApiPropertyOptional({ example: { cell_id: 'CELL-001' }, description: 'Extra string attributes kept as event metadata' })
+  @ApiPropertyOptional({
+    example: { cell_id: 'CELL-001' },
+    description: 'Extra string attributes kept as event metadata',
+  })
   @IsOptional()
   @IsObject()
   metadata?: Record<string, string>;
 }
 
 export class AlarmAcceptedDto {
-  @ApiProperty({ description: 'Event id (ce_id) of the telemetry event; the same alarm sent twice gets the same id' })
+  @ApiProperty({
+    description:
+      'Event id (ce_id) of the telemetry event; the same alarm sent twice gets the same id',
+  })
   event_id!: string;
 
   @ApiProperty({ example: 'telemetry.events.v1' })
   topic!: string;
 
-  @ApiProperty({ description: 'False when this exact alarm notification had already been accepted' })
+  @ApiProperty({
+    description: 'False when this exact alarm notification had already been accepted',
+  })
   created!: boolean;
 }
 

@@ -7,6 +7,8 @@ describe('signStandardWebhook', () => {
     const id = 'msg_p5jXN8AQM9LWM0D4loKWxJek';
     const timestamp = 1614265330;
     const body = '{"test": 2432232314}';
-    expect(signStandardWebhook(secret, id, timestamp, body)).toBe('v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=');
+    expect(signStandardWebhook(secret, id, timestamp, body)).toBe(
+      'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=',
+    );
   });
 });

@@ -11,7 +11,13 @@ import {
   timestampFromDate,
   type NetworkEvent,
 } from '@telcomesh/contracts';
-import { EventConsumer, EventOutbox, PoisonMessageError, topicCodec, type EventHandlerContext } from '@telcomesh/messaging';
+import {
+  EventConsumer,
+  EventOutbox,
+  PoisonMessageError,
+  topicCodec,
+  type EventHandlerContext,
+} from '@telcomesh/messaging';
 import { injectTraceHeaders, inSpan, SpanKind } from '@telcomesh/observability';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@telcomesh/platform';
 import type { NotifierConfig } from '../notifier.config';
@@ -45,7 +51,9 @@ export class WebhookDelivery implements OnModuleInit, OnModuleDestroy {
   async onModuleInit(): Promise<void> {
     const url = this.runtime.config.NOTIFIER_WEBHOOK_URL;
     if (!url) {
-      this.runtime.logger.warn('NOTIFIER_WEBHOOK_URL is not set: telemetry events are not being delivered');
+      this.runtime.logger.warn(
+        'NOTIFIER_WEBHOOK_URL is not set: telemetry events are not being delivered',
+      );
       return;
     }
     this.consumer = new EventConsumer({
@@ -65,7 +73,11 @@ export class WebhookDelivery implements OnModuleInit, OnModuleDestroy {
     await this.consumer?.stop();
   }
 
-  private async deliver(url: string, event: NetworkEvent, context: EventHandlerContext): Promise<void> {
+  private async deliver(
+    url: string,
+    event: NetworkEvent,
+    context: EventHandlerContext,
+  ): Promise<void> {
     const eventId = context.envelope.ce_id;
     if (await this.runtime.inbox.seen(NOTIFIER_GROUP, eventId)) return;
     const body = JSON.stringify({
@@ -79,7 +91,10 @@ export class WebhookDelivery implements OnModuleInit, OnModuleDestroy {
     const started = performance.now();
     const status = await inSpan(
       'webhook deliver',
-      { kind: SpanKind.CLIENT, attributes: { 'server.address': new URL(url).host, 'messaging.message.id': eventId } },
+      {
+        kind: SpanKind.CLIENT,
+        attributes: { 'server.address': new URL(url).host, 'messaging.message.id': eventId },
+      },
       async () => {
         const timestamp = Math.floor(Date.now() / 1000);
         const headers: Record<string, string> = {
@@ -89,7 +104,8 @@ export class WebhookDelivery implements OnModuleInit, OnModuleDestroy {
           'webhook-timestamp': String(timestamp),
         };
         const secret = this.runtime.config.NOTIFIER_WEBHOOK_SECRET;
-        if (secret) headers['webhook-signature'] = signStandardWebhook(secret, eventId, timestamp, body);
+        if (secret)
+          headers['webhook-signature'] = signStandardWebhook(secret, eventId, timestamp, body);
         injectTraceHeaders(headers);
         let response: Response;
         try {
@@ -101,7 +117,9 @@ export class WebhookDelivery implements OnModuleInit, OnModuleDestroy {
           });
           await response.arrayBuffer();
         } catch (error) {
-          throw new Error(`webhook ${redactUrl(url)} unreachable: ${error instanceof Error ? error.message : String(error)}`);
+          throw new Error(
+            `webhook ${redactUrl(url)} unreachable: ${error instanceof Error ? error.message : String(error)}`,
+          );
         }
         if (response.ok) return response.status;
         const message = `webhook ${redactUrl(url)} answered ${response.status}`;

@@ -142,7 +142,9 @@ export class EmbeddedBus implements MessageTransport {
         if (member.closed) return;
         member.closed = true;
         group.members = group.members.filter((m) => m !== member);
-        const stopping = [...member.assigned].map((tp) => group.running.get(tp));
+        const stopping = [...member.assigned].map(
+          (tp) => group.running.get(tp) ?? Promise.resolve(),
+        );
         member.assigned.clear();
         this.wakeGroup(group);
         await Promise.all(stopping);

@@ -14,27 +14,27 @@ export class Inbox {
 
   /** True when this group has not seen the event before (and now has). */
   async claim(manager: EntityManager, consumerGroup: string, eventId: string): Promise<boolean> {
-    const rows = (await manager.query(
+    const rows = await manager.query<unknown[]>(
       `INSERT INTO ${this.table} ("consumer_group", "event_id") VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1 AS claimed`,
       [consumerGroup, eventId],
-    )) as unknown[];
+    );
     return rows.length === 1;
   }
 
   async seen(consumerGroup: string, eventId: string): Promise<boolean> {
-    const rows = (await this.dataSource.query(
+    const rows = await this.dataSource.query<unknown[]>(
       `SELECT 1 FROM ${this.table} WHERE "consumer_group" = $1 AND "event_id" = $2`,
       [consumerGroup, eventId],
-    )) as unknown[];
+    );
     return rows.length > 0;
   }
 
   /** Drops ids older than the longest redelivery window we guard against. */
   async prune(olderThanMs: number): Promise<number> {
-    const rows = (await this.dataSource.query(
+    const rows = await this.dataSource.query<unknown[]>(
       `DELETE FROM ${this.table} WHERE "received_at" < now() - ($1::text || ' milliseconds')::interval RETURNING 1`,
       [String(olderThanMs)],
-    )) as unknown[];
+    );
     return rows.length;
   }
 }

@@ -6,8 +6,15 @@ let n = 0;
 describeTransportContract(
   'kafka',
   async () => {
-    kafka = await new KafkaTransport({ brokers: process.env.KAFKA_BROKERS!.split(','), clientId: 'contract-test', redeliveryDelayMs: 20 }).connect();
-    return { transport: kafka, topic: (name) => `${process.env.KAFKA_TOPIC_PREFIX}.contract.${name}.${n++}` };
+    kafka = await new KafkaTransport({
+      brokers: process.env.KAFKA_BROKERS!.split(','),
+      clientId: 'contract-test',
+      redeliveryDelayMs: 20,
+    }).connect();
+    return {
+      transport: kafka,
+      topic: (name) => `${process.env.KAFKA_TOPIC_PREFIX}.contract.${name}.${n++}`,
+    };
   },
   async () => kafka.close(),
 );

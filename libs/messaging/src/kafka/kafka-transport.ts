@@ -1,10 +1,4 @@
-import {
-  Admin,
-  Consumer,
-  Producer,
-  type Message,
-  type MessagesStream,
-} from '@platformatic/kafka';
+import { Admin, Consumer, Producer, type Message, type MessagesStream } from '@platformatic/kafka';
 import type { Logger } from '@telcomesh/observability';
 import { murmur2 } from '../partitioner';
 import type {
@@ -39,7 +33,8 @@ const stringSerde = (data?: Buffer) => data?.toString('utf8');
 const toBuffer = (data?: string) => (data === undefined ? undefined : Buffer.from(data, 'utf8'));
 
 /** Kafka's Java partitioner (murmur2, positive): a key lands where a Java or librdkafka producer would put it. */
-const javaCompatiblePartitioner = (_message: unknown, key: Buffer | undefined) => (key ? murmur2(key) & 0x7fffffff : 0);
+const javaCompatiblePartitioner = (_message: unknown, key: Buffer | undefined) =>
+  key ? murmur2(key) & 0x7fffffff : 0;
 
 function headersOf(message: KafkaMessage): MessageHeaders {
   const headers: MessageHeaders = {};
@@ -77,11 +72,19 @@ export class KafkaTransport implements MessageTransport {
       acks: -1,
       autocreateTopics: true,
       partitioner: javaCompatiblePartitioner,
-      serializers: { key: toBuffer, value: bufferSerde, headerKey: toBuffer, headerValue: toBuffer },
+      serializers: {
+        key: toBuffer,
+        value: bufferSerde,
+        headerKey: toBuffer,
+        headerValue: toBuffer,
+      },
       retries: 10,
       retryDelay: 250,
     });
-    this.admin = new Admin({ clientId: `${options.clientId}-admin`, bootstrapBrokers: options.brokers });
+    this.admin = new Admin({
+      clientId: `${options.clientId}-admin`,
+      bootstrapBrokers: options.brokers,
+    });
   }
 
   /** Fails fast at start-up when no broker answers. */
@@ -99,11 +102,14 @@ export class KafkaTransport implements MessageTransport {
           topics: [spec.name],
           partitions: spec.partitions,
           replicas: -1,
-          configs: spec.retentionMs ? [{ name: 'retention.ms', value: String(spec.retentionMs) }] : [],
+          configs: spec.retentionMs
+            ? [{ name: 'retention.ms', value: String(spec.retentionMs) }]
+            : [],
         });
       } catch (error) {
         // Another replica created it between our list and create: that is the state we wanted.
-        if (!/already exists/i.test(JSON.stringify(error, Object.getOwnPropertyNames(error)))) throw error;
+        if (!/already exists/i.test(JSON.stringify(error, Object.getOwnPropertyNames(error))))
+          throw error;
       }
     }
   }
@@ -173,7 +179,12 @@ class KafkaSubscription implements Subscription {
       heartbeatInterval: 1_000,
       rebalanceTimeout: 30_000,
       maxWaitTime: 200,
-      deserializers: { key: stringSerde, value: bufferSerde, headerKey: stringSerde, headerValue: stringSerde },
+      deserializers: {
+        key: stringSerde,
+        value: bufferSerde,
+        headerKey: stringSerde,
+        headerValue: stringSerde,
+      },
     });
   }
 
@@ -189,8 +200,16 @@ class KafkaSubscription implements Subscription {
       autocommit: false,
     });
     this.stream.on('data', (message: KafkaMessage) => this.enqueue(message));
-    this.stream.on('error', (error: unknown) => this.transport.logger?.error({ err: error, group: this.groupId }, 'kafka consumer stream error'));
-    this.commitTimer = setInterval(() => void this.commit(), this.transport.commitIntervalMs ?? 200);
+    this.stream.on('error', (error: unknown) =>
+      this.transport.logger?.error(
+        { err: error, group: this.groupId },
+        'kafka consumer stream error',
+      ),
+    );
+    this.commitTimer = setInterval(
+      () => void this.commit(),
+      this.transport.commitIntervalMs ?? 200,
+    );
   }
 
   private state(topic: string, partition: number): PartitionState {
@@ -230,13 +249,22 @@ class KafkaSubscription implements Subscription {
           state.handled = message.offset + 1n;
           return;
         } catch (error) {
-          this.transport.logger?.debug({ err: error, topic: record.topic, offset: record.offset }, 'handler failed; redelivering');
-          await new Promise((resolve) => setTimeout(resolve, this.transport.redeliveryDelayMs ?? 200));
+          this.transport.logger?.debug(
+            { err: error, topic: record.topic, offset: record.offset },
+            'handler failed; redelivering',
+          );
+          await new Promise((resolve) =>
+            setTimeout(resolve, this.transport.redeliveryDelayMs ?? 200),
+          );
         }
       }
     } finally {
       this.buffered--;
-      if (this.buffered < (this.transport.maxBufferedRecords ?? 5_000) / 2 && this.stream?.isPaused() && !this.closing) {
+      if (
+        this.buffered < (this.transport.maxBufferedRecords ?? 5_000) / 2 &&
+        this.stream?.isPaused() &&
+        !this.closing
+      ) {
         this.stream.resume();
       }
     }
@@ -247,7 +275,13 @@ class KafkaSubscription implements Subscription {
     for (const [key, state] of this.partitions) {
       if (state.handled === undefined || state.handled === state.committed) continue;
       const [topic, partition] = key.split('\u0000');
-      offsets.push({ topic, partition: Number(partition), offset: state.handled, leaderEpoch: -1, state });
+      offsets.push({
+        topic,
+        partition: Number(partition),
+        offset: state.handled,
+        leaderEpoch: -1,
+        state,
+      });
     }
     if (offsets.length === 0) return;
     try {
@@ -255,7 +289,10 @@ class KafkaSubscription implements Subscription {
       for (const o of offsets) o.state.committed = o.offset;
     } catch (error) {
       // A rebalance moved the partition: its new owner resumes from the last good commit.
-      this.transport.logger?.warn({ err: error, group: this.groupId }, 'offset commit failed; will retry');
+      this.transport.logger?.warn(
+        { err: error, group: this.groupId },
+        'offset commit failed; will retry',
+      );
     }
   }
 
@@ -263,7 +300,9 @@ class KafkaSubscription implements Subscription {
     const lags = await this.consumer.getLag({ topics });
     const out: PartitionLag[] = [];
     for (const [topic, perPartition] of lags) {
-      perPartition.forEach((lag, partition) => out.push({ topic, partition, lag: Math.max(0, Number(lag)) }));
+      perPartition.forEach((lag, partition) =>
+        out.push({ topic, partition, lag: Math.max(0, Number(lag)) }),
+      );
     }
     return out;
   }
@@ -276,7 +315,9 @@ class KafkaSubscription implements Subscription {
       await Promise.all([...this.partitions.values()].map((s) => s.chain));
       await this.commit();
       await this.stream?.close();
-      await this.consumer.close(true);
+      await new Promise<void>((resolve, reject) =>
+        this.consumer.close(true, (error?: Error | null) => (error ? reject(error) : resolve())),
+      );
       for (const listener of this.closeListeners) listener();
     })();
     return this.closed;

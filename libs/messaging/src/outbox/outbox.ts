@@ -26,9 +26,17 @@ export class Outbox {
     records.forEach((record, i) => {
       const p = i * 4;
       rows.push(`($${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}::jsonb)`);
-      values.push(record.topic, record.key, Buffer.from(record.value), JSON.stringify(record.headers));
+      values.push(
+        record.topic,
+        record.key,
+        Buffer.from(record.value),
+        JSON.stringify(record.headers),
+      );
     });
-    await manager.query(`INSERT INTO ${this.table} ("topic", "key", "payload", "headers") VALUES ${rows.join(', ')}`, values);
+    await manager.query(
+      `INSERT INTO ${this.table} ("topic", "key", "payload", "headers") VALUES ${rows.join(', ')}`,
+      values,
+    );
   }
 
   /** Tells an in-process relay that rows are waiting, so it need not wait for its next poll. */
@@ -42,7 +50,9 @@ export class Outbox {
   }
 
   async backlog(): Promise<number> {
-    const rows = (await this.dataSource.query(`SELECT count(*)::int AS n FROM ${this.table}`)) as { n: number }[];
+    const rows = await this.dataSource.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM ${this.table}`,
+    );
     return rows[0]?.n ?? 0;
   }
 }
@@ -89,7 +99,8 @@ export class OutboxRelay {
     const schema = schemaOf(outbox.dataSource);
     this.table = `"${schema}"."outbox"`;
     let hash = 0;
-    for (const char of `telcomesh:outbox:${schema}`) hash = (Math.imul(hash, 31) + char.charCodeAt(0)) | 0;
+    for (const char of `telcomesh:outbox:${schema}`)
+      hash = (Math.imul(hash, 31) + char.charCodeAt(0)) | 0;
     this.lockId = hash;
     this.batchSize = options.batchSize ?? 1000;
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
@@ -139,14 +150,18 @@ export class OutboxRelay {
       } catch (error) {
         this.lastError = error instanceof Error ? error : new Error(String(error));
         failures++;
-        this.options.logger?.warn({ err: this.lastError, failures }, 'outbox relay: publish failed, will retry');
+        this.options.logger?.warn(
+          { err: this.lastError, failures },
+          'outbox relay: publish failed, will retry',
+        );
       }
       if (published >= this.batchSize && failures === 0) continue;
       if (this.pending && failures === 0) {
         this.pending = false;
         continue;
       }
-      const delay = failures > 0 ? Math.min(5000, 100 * 2 ** Math.min(failures, 6)) : this.pollIntervalMs;
+      const delay =
+        failures > 0 ? Math.min(5000, 100 * 2 ** Math.min(failures, 6)) : this.pollIntervalMs;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, delay);
         this.wake = () => {
@@ -161,15 +176,16 @@ export class OutboxRelay {
   private async publishBatch(): Promise<number> {
     return this.outbox.dataSource.transaction(async (manager) => {
       if (this.options.sharedServer) {
-        const [lock] = (await manager.query(`SELECT pg_try_advisory_xact_lock($1) AS locked`, [this.lockId])) as {
-          locked: boolean;
-        }[];
+        const [lock] = await manager.query<{ locked: boolean }[]>(
+          `SELECT pg_try_advisory_xact_lock($1) AS locked`,
+          [this.lockId],
+        );
         if (!lock?.locked) return 0;
       }
-      const rows = (await manager.query(
+      const rows = await manager.query<OutboxRow[]>(
         `SELECT "id", "topic", "key", "payload", "headers" FROM ${this.table} ORDER BY "id" LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [this.batchSize],
-      )) as OutboxRow[];
+      );
       if (rows.length === 0) {
         this.options.metrics?.outboxBacklog.set(0);
         return 0;
@@ -179,10 +195,15 @@ export class OutboxRelay {
           topic: row.topic,
           key: row.key,
           value: row.payload instanceof Uint8Array ? row.payload : Buffer.from(row.payload),
-          headers: typeof row.headers === 'string' ? (JSON.parse(row.headers) as Record<string, string>) : row.headers,
+          headers:
+            typeof row.headers === 'string'
+              ? (JSON.parse(row.headers) as Record<string, string>)
+              : row.headers,
         })),
       );
-      await manager.query(`DELETE FROM ${this.table} WHERE "id" = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
+      await manager.query(`DELETE FROM ${this.table} WHERE "id" = ANY($1::bigint[])`, [
+        rows.map((r) => r.id),
+      ]);
       this.options.metrics?.outboxPublished.inc(rows.length);
       return rows.length;
     });
