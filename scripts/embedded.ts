@@ -1,16 +1,10 @@
 // `npm start`: all six services in one Node process on their usual ports, with the embedded bus,
 // PGlite under .data/ and in-memory cache, plus the simulators a newcomer needs to see data flow.
 // This file is the composition root of embedded mode, so it alone reaches into apps/.
-import type { ServiceConfig } from '@telcomesh/config';
 import { sharedEmbeddedBus } from '@telcomesh/messaging';
 import { startService, type RunningService } from '@telcomesh/platform';
 import { generateAlarm, WebhookSink } from '@telcomesh/testing';
-import { callMonitorService } from '../apps/call-monitor/src/call-monitor.service';
-import { gatewayService } from '../apps/gateway/src/gateway.service';
-import { ingestorService } from '../apps/ingestor/src/ingestor.service';
-import { notifierService } from '../apps/notifier/src/notifier.service';
-import { provisioningService } from '../apps/provisioning/src/provisioning.service';
-import { ticketSlaService } from '../apps/ticket-sla/src/ticket-sla.service';
+import { SERVICES } from './services';
 
 const DISTRIBUTED_ONLY = ['KAFKA_BROKERS', 'DATABASE_URL', 'REDIS_URL', 'PORT', 'DATABASE_SCHEMA'];
 
@@ -39,21 +33,11 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void stop());
 
   // Sequential start: PGlite instances initialise one at a time, which keeps peak memory low.
-  for (const definition of [
-    gatewayService,
-    ingestorService,
-    provisioningService,
-    ticketSlaService,
-    callMonitorService,
-  ]) {
-    running.push(await startService<ServiceConfig>(definition, base));
+  for (const definition of SERVICES) {
+    const env =
+      definition.name === 'notifier' ? { ...base, NOTIFIER_WEBHOOK_URL: webhookUrl } : base;
+    running.push(await startService(definition, env));
   }
-  running.push(
-    await startService<ServiceConfig>(notifierService, {
-      ...base,
-      NOTIFIER_WEBHOOK_URL: webhookUrl,
-    }),
-  );
 
   const ingestor = running.find((s) => s.runtime.service === 'ingestor');
   let sequence = 0;

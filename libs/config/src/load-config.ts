@@ -15,9 +15,8 @@ function describe(errors: ValidationError[], env: Record<string, string | undefi
         : isSecretKey(error.property)
           ? 'value redacted'
           : `got "${raw.includes('@') ? redactUrl(raw) : raw}"`;
-    for (const message of Object.values(error.constraints ?? {})) {
-      problems.push(`${error.property}: ${message} (${shown})`);
-    }
+    const messages = Object.values(error.constraints ?? {});
+    if (messages.length > 0) problems.push(`${error.property}: ${messages.join('; ')} (${shown})`);
   }
   return problems.sort();
 }

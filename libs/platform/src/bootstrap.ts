@@ -148,7 +148,8 @@ export async function startService<C extends ServiceConfig>(
       new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
     );
     app.useGlobalFilters(new PlatformExceptionFilter(logger));
-    app.enableShutdownHooks();
+    // No enableShutdownHooks: Nest would re-raise SIGTERM and exit before the relay and bus drain;
+    // runAsMain owns signals and calls close(), which runs the module destroy hooks.
 
     const document = SwaggerModule.createDocument(
       app,
