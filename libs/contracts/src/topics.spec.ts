@@ -264,7 +264,7 @@ describe.each(topicIds)('codec of %s', (id) => {
 
   it('gives the key field as the Kafka key', () => {
     const message = create(topic, init);
-    const expected = (init as Record<string, unknown>)[topic.keyField];
+    const expected = init[topic.keyField];
     expect(keyOf(topic, message)).toBe(expected);
   });
 

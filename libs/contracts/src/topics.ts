@@ -286,7 +286,7 @@ export function topicByName(name: string): AnyTopicDefinition | undefined {
 /** Dead-letter topic of a topic: `<topic>.dlq`. */
 export function dlqTopicOf<const N extends string>(topic: N | { readonly name: N }): `${N}.dlq` {
   const name = typeof topic === 'string' ? topic : topic.name;
-  return `${name}${DLQ_SUFFIX}` as `${N}.dlq`;
+  return `${name}${DLQ_SUFFIX}`;
 }
 
 /** True for a `<topic>.dlq` name. */

@@ -31,6 +31,8 @@ export interface EventConsumerOptions<T> {
   topicName?: string;
   metrics?: ServiceMetrics;
   logger?: Logger;
+  /** How often the group's lag is sampled into `messaging_consumer_lag` (when metrics are given). */
+  lagSampleIntervalMs?: number;
 }
 
 function describe(error: unknown): string {
@@ -50,6 +52,7 @@ export class EventConsumer<T> {
   private readonly maxDelay: number;
   private readonly topic: string;
   private stopping = false;
+  private lagTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: EventConsumerOptions<T>) {
     this.maxRetries = options.maxRetries ?? 5;
@@ -65,9 +68,34 @@ export class EventConsumer<T> {
       topics: [this.topic],
       handler: (record) => this.onRecord(record),
     });
+    if (this.options.metrics) {
+      this.lagTimer = setInterval(
+        () => void this.sampleLag(),
+        this.options.lagSampleIntervalMs ?? 10_000,
+      );
+      this.lagTimer.unref();
+    }
+  }
+
+  /** Exposes lag per partition for dashboards and autoscaling (KEDA reads the broker directly). */
+  async sampleLag(): Promise<number> {
+    try {
+      const lags = await this.options.transport.groupLag(this.options.groupId, [this.topic]);
+      for (const lag of lags) {
+        this.options.metrics?.consumerLag.set(
+          { topic: lag.topic, group: this.options.groupId, partition: String(lag.partition) },
+          lag.lag,
+        );
+      }
+      return lags.reduce((sum, l) => sum + l.lag, 0);
+    } catch (error) {
+      this.options.logger?.debug({ err: error }, 'could not sample consumer lag');
+      return -1;
+    }
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.lagTimer);
     this.stopping = true;
     await this.subscription?.close();
     this.subscription = undefined;

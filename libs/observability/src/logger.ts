@@ -21,7 +21,11 @@ export const REDACT_PATHS = [
 export type { Logger };
 
 /** JSON logs with the active trace and span id on every line. */
-export function createLogger(service: string, level: string, destination?: pino.DestinationStream): Logger {
+export function createLogger(
+  service: string,
+  level: string,
+  destination?: pino.DestinationStream,
+): Logger {
   return pino(
     {
       level,

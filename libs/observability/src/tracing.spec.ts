@@ -1,4 +1,10 @@
-import { currentTraceId, extractTraceContext, initTracing, injectTraceHeaders, inSpan } from './tracing';
+import {
+  currentTraceId,
+  extractTraceContext,
+  initTracing,
+  injectTraceHeaders,
+  inSpan,
+} from './tracing';
 
 describe('trace propagation through message headers', () => {
   beforeAll(() => initTracing('test'));
@@ -10,8 +16,10 @@ describe('trace propagation through message headers', () => {
       return currentTraceId();
     });
     expect(headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
-    const consumerTrace = await inSpan('consume', { parent: extractTraceContext(headers) }, async () =>
-      currentTraceId(),
+    const consumerTrace = await inSpan(
+      'consume',
+      { parent: extractTraceContext(headers) },
+      async () => currentTraceId(),
     );
     expect(producerTrace).toHaveLength(32);
     expect(consumerTrace).toBe(producerTrace);

@@ -26,7 +26,9 @@ export function initTracing(serviceName: string, otlpEndpoint?: string): void {
   const spanProcessors: SpanProcessor[] = [];
   if (otlpEndpoint) {
     spanProcessors.push(
-      new BatchSpanProcessor(new OTLPTraceExporter({ url: `${otlpEndpoint.replace(/\/$/, '')}/v1/traces` })),
+      new BatchSpanProcessor(
+        new OTLPTraceExporter({ url: `${otlpEndpoint.replace(/\/$/, '')}/v1/traces` }),
+      ),
     );
   }
   provider = new NodeTracerProvider({
@@ -55,7 +57,10 @@ const carrierGetter = {
 };
 
 /** Writes `traceparent`/`tracestate` of the active (or given) context into a header record. */
-export function injectTraceHeaders(headers: Record<string, string>, ctx: Context = context.active()): void {
+export function injectTraceHeaders(
+  headers: Record<string, string>,
+  ctx: Context = context.active(),
+): void {
   propagation.inject(ctx, headers);
 }
 
@@ -75,16 +80,27 @@ export interface SpanOptions {
 }
 
 /** Runs `fn` inside a new span (child of `parent` or the active context); records failures. */
-export async function inSpan<T>(name: string, options: SpanOptions, fn: (span: Span) => Promise<T>): Promise<T> {
+export async function inSpan<T>(
+  name: string,
+  options: SpanOptions,
+  fn: (span: Span) => Promise<T>,
+): Promise<T> {
   const tracer = trace.getTracer('telcomesh');
   const parent = options.parent ?? context.active();
-  const span = tracer.startSpan(name, { kind: options.kind, attributes: options.attributes }, parent);
+  const span = tracer.startSpan(
+    name,
+    { kind: options.kind, attributes: options.attributes },
+    parent,
+  );
   return context.with(trace.setSpan(parent, span), async () => {
     try {
       return await fn(span);
     } catch (error) {
       span.recordException(error instanceof Error ? error : String(error));
-      span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+      span.setStatus({
+        code: SpanStatusCode.ERROR,
+        message: error instanceof Error ? error.message : String(error),
+      });
       throw error;
     } finally {
       span.end();

@@ -13,11 +13,13 @@ export interface PgResult {
 }
 
 function toPgResult(sql: string, result: Results<unknown> | undefined): PgResult {
-  const command = /^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase() ?? '';
+  // PGlite reports the command tag of the statement itself (the last one of a multi-statement
+  // script); `affectedRows` adds up every statement of the script and is 0 for a SELECT.
+  const command = result?.command?.toUpperCase() ?? /^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase() ?? '';
   const rows = result?.rows ?? [];
   return {
     rows,
-    rowCount: result?.affectedRows ?? rows.length,
+    rowCount: result?.rowCount ?? result?.affectedRows ?? rows.length,
     command,
     fields: (result?.fields ?? []).map((f) => ({ name: f.name, dataTypeID: f.dataTypeID })),
   };
@@ -29,7 +31,11 @@ export class PGliteClient extends EventEmitter {
     super();
   }
 
-  query(sql: string, params?: unknown[] | QueryCallback, callback?: QueryCallback): Promise<PgResult> {
+  query(
+    sql: string,
+    params?: unknown[] | QueryCallback,
+    callback?: QueryCallback,
+  ): Promise<PgResult> {
     const cb = typeof params === 'function' ? params : callback;
     const values = Array.isArray(params) ? params : undefined;
     const run =

@@ -63,13 +63,14 @@ export function createServiceDataSource(options: ServiceDataSourceOptions): Data
         return pool;
       },
     },
-  } as DataSourceOptions);
+  });
 }
 
 /** Lock id shared by every replica of a service, so only one runs migrations at a time. */
 function migrationLockId(schema: string): number {
   let hash = 0;
-  for (const char of `telcomesh:migrate:${schema}`) hash = (Math.imul(hash, 31) + char.charCodeAt(0)) | 0;
+  for (const char of `telcomesh:migrate:${schema}`)
+    hash = (Math.imul(hash, 31) + char.charCodeAt(0)) | 0;
   return hash;
 }
 

@@ -34,10 +34,15 @@ function originalHeaders(headers: MessageHeaders): MessageHeaders {
  * (same ce_id, so consumers that already handled one drop it). Progress is committed under the
  * group `dlq-replay.<topic>`, so a replay never sends the same dead letter twice.
  */
-export async function replayDeadLetters(transport: MessageTransport, options: DlqReplayOptions): Promise<DlqReplayResult> {
+export async function replayDeadLetters(
+  transport: MessageTransport,
+  options: DlqReplayOptions,
+): Promise<DlqReplayResult> {
   const dlq = dlqTopicName(options.topic);
   // A dry run reads under a throwaway group so the real replay position does not move.
-  const groupId = options.dryRun ? `dlq-inspect.${options.topic}.${randomUUID()}` : `dlq-replay.${options.topic}`;
+  const groupId = options.dryRun
+    ? `dlq-inspect.${options.topic}.${randomUUID()}`
+    : `dlq-replay.${options.topic}`;
   const result: DlqReplayResult = { replayed: 0, skipped: 0 };
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
   let lastActivity = Date.now();

@@ -90,6 +90,7 @@ export class OutboxRelay {
   private readonly pollIntervalMs: number;
   private unsubscribe: (() => void) | undefined;
   private lastError: Error | undefined;
+  private backlogTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly outbox: Outbox,
@@ -115,6 +116,16 @@ export class OutboxRelay {
     this.running = true;
     this.unsubscribe = this.outbox.onCommitted(() => this.kick());
     this.loop = this.run();
+    if (this.options.metrics) {
+      const metrics = this.options.metrics;
+      this.backlogTimer = setInterval(() => {
+        this.outbox.backlog().then(
+          (rows) => metrics.outboxBacklog.set(rows),
+          () => undefined, // the relay loop reports database trouble
+        );
+      }, 5_000);
+      this.backlogTimer.unref();
+    }
   }
 
   kick(): void {
@@ -123,6 +134,7 @@ export class OutboxRelay {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.backlogTimer);
     this.running = false;
     this.unsubscribe?.();
     this.wake?.();

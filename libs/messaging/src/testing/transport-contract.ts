@@ -12,7 +12,11 @@ export interface TransportUnderTest {
   topic(name: string): string;
 }
 
-export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 60_000, what = 'condition'): Promise<void> {
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 60_000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -23,7 +27,12 @@ export async function eventually(check: () => boolean | Promise<boolean>, timeou
 const text = new TextEncoder();
 const untext = new TextDecoder();
 
-function record(topic: string, key: string, body: string, headers: Record<string, string> = {}): OutboundRecord {
+function record(
+  topic: string,
+  key: string,
+  body: string,
+  headers: Record<string, string> = {},
+): OutboundRecord {
   return { topic, key, value: text.encode(body), headers };
 }
 
@@ -42,7 +51,11 @@ function jsonCodec(topic: string): EventCodec<{ n: number; poison?: boolean }> {
   };
 }
 
-export function describeTransportContract(name: string, setup: () => Promise<TransportUnderTest>, teardown: () => Promise<void>): void {
+export function describeTransportContract(
+  name: string,
+  setup: () => Promise<TransportUnderTest>,
+  teardown: () => Promise<void>,
+): void {
   describe(`${name}: transport contract`, () => {
     let t: TransportUnderTest;
     const open: Subscription[] = [];
@@ -63,7 +76,8 @@ export function describeTransportContract(name: string, setup: () => Promise<Tra
       const keys = ['site-a', 'site-b', 'site-c', 'site-d'];
       const perKey = 250;
       const batch: OutboundRecord[] = [];
-      for (let i = 0; i < perKey; i++) for (const key of keys) batch.push(record(topic, key, `${key}:${i}`));
+      for (let i = 0; i < perKey; i++)
+        for (const key of keys) batch.push(record(topic, key, `${key}:${i}`));
       await t.transport.publish(batch);
       const seen = new Map<string, number[]>();
       open.push(
@@ -77,7 +91,11 @@ export function describeTransportContract(name: string, setup: () => Promise<Tra
           },
         }),
       );
-      await eventually(() => [...seen.values()].reduce((s, v) => s + v.length, 0) >= keys.length * perKey, 60_000, 'all records');
+      await eventually(
+        () => [...seen.values()].reduce((s, v) => s + v.length, 0) >= keys.length * perKey,
+        60_000,
+        'all records',
+      );
       for (const key of keys) {
         expect(seen.get(key)).toEqual(Array.from({ length: perKey }, (_, i) => i));
       }
@@ -111,17 +129,33 @@ export function describeTransportContract(name: string, setup: () => Promise<Tra
       const topic = t.topic('resume');
       const groupId = `g-${randomUUID()}`;
       await t.transport.ensureTopics([{ name: topic, partitions: 2 }]);
-      await t.transport.publish(Array.from({ length: 100 }, (_, i) => record(topic, `k${i % 5}`, String(i))));
+      await t.transport.publish(
+        Array.from({ length: 100 }, (_, i) => record(topic, `k${i % 5}`, String(i))),
+      );
       const first = new Set<string>();
-      const sub = await t.transport.subscribe({ groupId, topics: [topic], handler: async (r) => void first.add(untext.decode(r.value)) });
+      const sub = await t.transport.subscribe({
+        groupId,
+        topics: [topic],
+        handler: async (r) => void first.add(untext.decode(r.value)),
+      });
       await eventually(() => first.size === 100, 60_000, 'first 100');
       await sub.close();
-      await t.transport.publish(Array.from({ length: 50 }, (_, i) => record(topic, `k${i % 5}`, String(100 + i))));
+      await t.transport.publish(
+        Array.from({ length: 50 }, (_, i) => record(topic, `k${i % 5}`, String(100 + i))),
+      );
       const second: string[] = [];
-      open.push(await t.transport.subscribe({ groupId, topics: [topic], handler: async (r) => void second.push(untext.decode(r.value)) }));
+      open.push(
+        await t.transport.subscribe({
+          groupId,
+          topics: [topic],
+          handler: async (r) => void second.push(untext.decode(r.value)),
+        }),
+      );
       await eventually(() => second.length >= 50, 60_000, 'next 50');
       await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(second.map(Number).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => 100 + i));
+      expect(second.map(Number).sort((a, b) => a - b)).toEqual(
+        Array.from({ length: 50 }, (_, i) => 100 + i),
+      );
     });
 
     it('splits partitions across members of a group; another group sees everything', async () => {
@@ -145,9 +179,21 @@ export function describeTransportContract(name: string, setup: () => Promise<Tra
       // Let the group settle before producing, so assignment is stable.
       await new Promise((resolve) => setTimeout(resolve, t.transport.kind === 'kafka' ? 4000 : 50));
       const other = new Set<string>();
-      open.push(await t.transport.subscribe({ groupId: `g-${randomUUID()}`, topics: [topic], handler: async (r) => void other.add(untext.decode(r.value)) }));
-      await t.transport.publish(Array.from({ length: 600 }, (_, i) => record(topic, `site-${i}`, String(i))));
-      await eventually(() => byMember[0].size + byMember[1].size >= 600 && other.size >= 600, 90_000, 'split delivery');
+      open.push(
+        await t.transport.subscribe({
+          groupId: `g-${randomUUID()}`,
+          topics: [topic],
+          handler: async (r) => void other.add(untext.decode(r.value)),
+        }),
+      );
+      await t.transport.publish(
+        Array.from({ length: 600 }, (_, i) => record(topic, `site-${i}`, String(i))),
+      );
+      await eventually(
+        () => byMember[0].size + byMember[1].size >= 600 && other.size >= 600,
+        90_000,
+        'split delivery',
+      );
       expect(byMember[0].size).toBeGreaterThan(0);
       expect(byMember[1].size).toBeGreaterThan(0);
       for (const p of partitionsOf[0]) expect(partitionsOf[1].has(p)).toBe(false);
@@ -158,9 +204,16 @@ export function describeTransportContract(name: string, setup: () => Promise<Tra
     it('sends poison to <topic>.dlq with reason and original bytes, and keeps consuming', async () => {
       const topic = t.topic('poison');
       const dlq = `${topic}.dlq`;
-      await t.transport.ensureTopics([{ name: topic, partitions: 1 }, { name: dlq, partitions: 1 }]);
+      await t.transport.ensureTopics([
+        { name: topic, partitions: 1 },
+        { name: dlq, partitions: 1 },
+      ]);
       const codec = jsonCodec(topic);
-      const env = () => envelopeHeaders({ name: topic, ceType: codec.ceType }, { source: '/telcomesh/contract-test', tenant: 't1' });
+      const env = () =>
+        envelopeHeaders(
+          { name: topic, ceType: codec.ceType },
+          { source: '/telcomesh/contract-test', tenant: 't1' },
+        );
       const handled: number[] = [];
       const consumer = new EventConsumer({
         transport: t.transport,
@@ -183,7 +236,13 @@ export function describeTransportContract(name: string, setup: () => Promise<Tra
         record(topic, 'k', JSON.stringify({ n: 4 }), env()),
       ]);
       const dead: InboundRecord[] = [];
-      open.push(await t.transport.subscribe({ groupId: `g-${randomUUID()}`, topics: [dlq], handler: async (r) => void dead.push(r) }));
+      open.push(
+        await t.transport.subscribe({
+          groupId: `g-${randomUUID()}`,
+          topics: [dlq],
+          handler: async (r) => void dead.push(r),
+        }),
+      );
       await eventually(() => handled.includes(4) && dead.length >= 3, 60_000, 'dlq records');
       await consumer.stop();
       expect(handled).toEqual([1, 4]);
