@@ -3,6 +3,7 @@
  * a telemetry.events.v1 event on real Kafka (via the Postgres outbox), the notifier consumes it
  * and POSTs it to a webhook. The apps run as real processes; the notifier is SIGKILLed mid-stream.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { DlqHeaderNames, Topics } from '@telcomesh/contracts';
 import { KafkaTransport, PrefixedTransport, type InboundRecord } from '@telcomesh/messaging';
@@ -136,6 +137,24 @@ describe('alarm webhook → telemetry.events.v1 → notifier → webhook (real K
       body: JSON.stringify(alarm),
     });
     expect(((await again.json()) as { event_id: string }).event_id).toBe(event_id);
+  });
+
+  it('can be read without TypeScript: kcat + protoc --decode with proto/ alone', () => {
+    const topic = `${env().KAFKA_TOPIC_PREFIX}.${Topics.TelemetryEvents.name}`;
+    const decoded = execFileSync(
+      'bash',
+      [
+        '-o',
+        'pipefail',
+        '-c',
+        `kcat -b ${process.env.KAFKA_BROKERS} -C -t ${topic} -o beginning -c 1 -e -f '%s' | ` +
+          'protoc --proto_path=proto --decode=telcomesh.telemetry.v1.NetworkEvent telcomesh/telemetry/v1/events.proto',
+      ],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(decoded).toMatch(/event_type: NETWORK_EVENT_TYPE_ALARM/);
+    expect(decoded).toMatch(/alarm_id: "ALM-7"/);
+    expect(decoded).toMatch(/site_id: "site-007"/);
   });
 
   it('delivers every one of 10,000 alarms although the notifier is killed mid-stream', async () => {

@@ -4,16 +4,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { APP_NAMES } from '@telcomesh/contracts';
 import { startServiceProcess, type ServiceProcess } from '@telcomesh/testing';
 
-const APPS = [
-  'gateway',
-  'ingestor',
-  'provisioning',
-  'ticket-sla',
-  'call-monitor',
-  'notifier',
-] as const;
+const APPS = APP_NAMES;
 
 const env = () => ({
   KAFKA_BROKERS: process.env.KAFKA_BROKERS,

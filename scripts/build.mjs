@@ -9,23 +9,6 @@ const root = resolve(import.meta.dirname, '..');
 const out = join(root, 'dist');
 const { compilerOptions } = JSON.parse(await readFile(join(root, 'tsconfig.base.json'), 'utf8'));
 
-async function* sources(dir) {
-  let entries;
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  for (const entry of entries) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) {
-      if (entry.name !== 'node_modules') yield* sources(path);
-    } else if (entry.name.endsWith('.ts') && !/\.(spec|int-spec|d)\.ts$/.test(entry.name)) {
-      yield path;
-    }
-  }
-}
-
 // Each file is written to a temp name and renamed (atomic), and stale outputs are pruned at the
 // end instead of wiping dist/ first, so a process running from dist/ never sees it half-built.
 async function writeAtomic(path, content) {
@@ -43,17 +26,21 @@ async function* files(dir) {
   }
   for (const entry of entries) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) yield* files(path);
-    else yield path;
+    if (entry.isDirectory()) {
+      if (entry.name !== 'node_modules') yield* files(path);
+    } else yield path;
   }
 }
+
+const isSource = (path) => path.endsWith('.ts') && !/\.(spec|int-spec|d)\.ts$/.test(path);
 
 const started = performance.now();
 const produced = new Set();
 let count = 0;
 const jobs = [];
 for (const top of ['apps', 'libs', 'bench', 'scripts']) {
-  for await (const file of sources(join(root, top))) {
+  for await (const file of files(join(root, top))) {
+    if (!isSource(file)) continue;
     jobs.push(
       (async () => {
         const { code, map } = await transformFile(file, {

@@ -47,7 +47,7 @@ die() { printf '[kafka] ERROR: %s\n' "$*" >&2; exit 1; }
 
 # ---------------------------------------------------------------- install ---
 install_kafka() {
-  if [[ -f "$LIB_DIR/.complete" ]]; then return 0; fi
+  if [[ -f "$LIB_DIR/.complete" ]]; then write_log4j_configs; return 0; fi
   command -v mvn >/dev/null || die "mvn not found (needed once to fetch Kafka $KAFKA_VERSION from Maven Central)"
   mkdir -p "$CACHE_DIR"
   exec 8>"$CACHE_DIR/.install.lock"
@@ -102,10 +102,13 @@ EOF
   flock -u 8
 }
 
+# (Re)written on every run (atomically) so that edits here reach existing caches.
 write_log4j_configs() {
-  cat >"$CACHE_DIR/log4j2-server.properties" <<'EOF'
+  local tmp="$CACHE_DIR/.log4j2.$$"
+  cat >"$tmp.server" <<'EOF'
 # broker: INFO to stdout (redirected by kafka.sh to $KAFKA_DATA_DIR/kafka.log)
 status = warn
+shutdownHook = disable
 appender.out.type = Console
 appender.out.name = STDOUT
 appender.out.layout.type = PatternLayout
@@ -119,9 +122,10 @@ logger.statechange.level = WARN
 logger.clients.name = org.apache.kafka.clients
 logger.clients.level = WARN
 EOF
-  cat >"$CACHE_DIR/log4j2-tools.properties" <<'EOF'
+  cat >"$tmp.tools" <<'EOF'
 # CLI tools: warnings only, on stderr
 status = warn
+shutdownHook = disable
 appender.err.type = Console
 appender.err.name = STDERR
 appender.err.target = SYSTEM_ERR
@@ -130,6 +134,8 @@ appender.err.layout.pattern = [%d] %p %m (%c)%n
 rootLogger.level = WARN
 rootLogger.appenderRef.err.ref = STDERR
 EOF
+  mv -f "$tmp.server" "$CACHE_DIR/log4j2-server.properties"
+  mv -f "$tmp.tools" "$CACHE_DIR/log4j2-tools.properties"
 }
 
 # ---------------------------------------------------------------- helpers ---

@@ -1,30 +1,15 @@
 // `npm run migrate -- <service> [run|show|revert]`: the service's migrations against DATABASE_URL
 // (or its PGlite data in DATA_DIR), outside a running service — e.g. as a Kubernetes init job.
 import { loadConfig, redactUrl } from '@telcomesh/config';
-import { MessagingTables1763800000000 } from '@telcomesh/messaging';
-import {
-  createServiceDataSource,
-  openServiceDatabase,
-  schemaNameOf,
-  type ServiceDataSourceOptions,
-} from '@telcomesh/persistence';
+import { openServiceDatabase } from '@telcomesh/persistence';
+import { serviceDataSourceOf } from '@telcomesh/platform';
 import { serviceNamed } from './services';
 
 async function main(): Promise<void> {
   const [name, action = 'run'] = process.argv.slice(2);
   const definition = serviceNamed(name);
   const config = loadConfig(definition.name, definition.configClass);
-  const dataSource = createServiceDataSource({
-    service: definition.name,
-    databaseUrl: config.DATABASE_URL,
-    schema: config.DATABASE_SCHEMA ?? schemaNameOf(definition.name),
-    dataDir: config.DATA_DIR,
-    entities: definition.entities ?? [],
-    migrations: [
-      MessagingTables1763800000000,
-      ...((definition.migrations as unknown[] | undefined) ?? []),
-    ] as ServiceDataSourceOptions['migrations'],
-  });
+  const dataSource = serviceDataSourceOf(definition, config);
   const where = config.DATABASE_URL ? redactUrl(config.DATABASE_URL) : `pglite ${config.DATA_DIR}`;
   try {
     switch (action) {

@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { ClassConstructor } from 'class-transformer';
+import type { DataSource } from 'typeorm';
 import { RedisCache, MemoryCache, type Cache } from '@telcomesh/cache';
 import { loadConfig, redactUrl, type ServiceConfig } from '@telcomesh/config';
 import { DLQ_RETENTION_MS } from '@telcomesh/contracts';
@@ -53,6 +54,24 @@ export interface RunningService<C extends ServiceConfig = ServiceConfig> {
   close(): Promise<void>;
 }
 
+/** The service's data source: its schema, the platform's messaging tables, then its own migrations. */
+export function serviceDataSourceOf<C extends ServiceConfig>(
+  definition: ServiceDefinition<C>,
+  config: C,
+): DataSource {
+  return createServiceDataSource({
+    service: definition.name,
+    databaseUrl: config.DATABASE_URL,
+    schema: config.DATABASE_SCHEMA ?? schemaNameOf(definition.name),
+    dataDir: config.DATA_DIR,
+    entities: definition.entities ?? [],
+    migrations: [
+      MessagingTables1763800000000,
+      ...((definition.migrations as unknown[]) ?? []),
+    ] as ServiceDataSourceOptions['migrations'],
+  });
+}
+
 async function openCache(service: string, config: ServiceConfig): Promise<Cache> {
   if (!config.REDIS_URL) return new MemoryCache();
   const prefix = [config.KAFKA_TOPIC_PREFIX, 'telcomesh', service].filter(Boolean).join(':');
@@ -95,17 +114,7 @@ export async function startService<C extends ServiceConfig>(
       );
     }
 
-    const dataSource = createServiceDataSource({
-      service: definition.name,
-      databaseUrl: config.DATABASE_URL,
-      schema: config.DATABASE_SCHEMA ?? schemaNameOf(definition.name),
-      dataDir: config.DATA_DIR,
-      entities: definition.entities ?? [],
-      migrations: [
-        MessagingTables1763800000000,
-        ...((definition.migrations as unknown[]) ?? []),
-      ] as ServiceDataSourceOptions['migrations'],
-    });
+    const dataSource = serviceDataSourceOf(definition, config);
     await openServiceDatabase(dataSource);
     opened.push({ close: () => dataSource.destroy() });
 

@@ -1,4 +1,9 @@
-export { startService, type RunningService, type ServiceDefinition } from './bootstrap';
+export {
+  serviceDataSourceOf,
+  startService,
+  type RunningService,
+  type ServiceDefinition,
+} from './bootstrap';
 export { runAsMain } from './run-as-main';
 export { DomainError, ErrorCode, httpStatusOf } from './domain-error';
 export { PlatformModule } from './platform.module';
