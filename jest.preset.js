@@ -24,7 +24,7 @@ module.exports = {
     ],
   },
   // ESM-only dependencies are compiled to CommonJS for Jest.
-  transformIgnorePatterns: ['/node_modules/(?!(@platformatic|@electric-sql)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@platformatic|@electric-sql|@nestjs)/)'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
 };

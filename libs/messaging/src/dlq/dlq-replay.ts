@@ -85,10 +85,13 @@ export async function replayDeadLetters(
 
   const idleMs = options.idleMs ?? 2000;
   const watch = setInterval(() => {
-    void transport.groupLag(groupId, [dlq]).then((lags) => {
-      const lag = lags.reduce((sum, l) => sum + l.lag, 0);
-      if (lag === 0 && Date.now() - lastActivity > idleMs) done();
-    });
+    void transport.groupLag(groupId, [dlq]).then(
+      (lags) => {
+        const lag = lags.reduce((sum, l) => sum + l.lag, 0);
+        if (lag === 0 && Date.now() - lastActivity > idleMs) done();
+      },
+      () => undefined, // bus unreachable for a moment: not caught up, ask again next tick
+    );
   }, 200);
   await finished;
   clearInterval(watch);

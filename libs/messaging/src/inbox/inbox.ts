@@ -31,10 +31,11 @@ export class Inbox {
 
   /** Drops ids older than the longest redelivery window we guard against. */
   async prune(olderThanMs: number): Promise<number> {
-    const rows = await this.dataSource.query<unknown[]>(
-      `DELETE FROM ${this.table} WHERE "received_at" < now() - ($1::text || ' milliseconds')::interval RETURNING 1`,
+    // TypeORM answers a DELETE with [rows, rowCount].
+    const [, removed] = await this.dataSource.query<[unknown[], number]>(
+      `DELETE FROM ${this.table} WHERE "received_at" < now() - ($1::text || ' milliseconds')::interval`,
       [String(olderThanMs)],
     );
-    return rows.length;
+    return removed;
   }
 }

@@ -179,6 +179,8 @@ class KafkaSubscription implements Subscription {
       heartbeatInterval: 1_000,
       rebalanceTimeout: 30_000,
       maxWaitTime: 200,
+      retries: 10,
+      retryDelay: 500,
       deserializers: {
         key: stringSerde,
         value: bufferSerde,
@@ -193,23 +195,56 @@ class KafkaSubscription implements Subscription {
   }
 
   async start(): Promise<void> {
-    this.stream = await this.consumer.consume({
+    await this.openStream();
+    this.commitTimer = setInterval(
+      () => void this.commit(),
+      this.transport.commitIntervalMs ?? 200,
+    );
+  }
+
+  /**
+   * A fetch stream that fails past the client's retries (e.g. the broker restarted) ends for good;
+   * the consumer object survives, so a new stream is opened from the group's committed offsets.
+   * Records handled but not yet committed come back and are skipped by offset.
+   */
+  private async openStream(): Promise<void> {
+    const stream = await this.consumer.consume({
       topics: this.options.topics,
       mode: 'committed',
       fallbackMode: this.options.fromBeginning === false ? 'latest' : 'earliest',
       autocommit: false,
     });
-    this.stream.on('data', (message: KafkaMessage) => this.enqueue(message));
-    this.stream.on('error', (error: unknown) =>
-      this.transport.logger?.error(
+    this.stream = stream;
+    stream.on('data', (message: KafkaMessage) => this.enqueue(message));
+    stream.once('error', (error: unknown) => {
+      if (this.closing) return;
+      this.transport.logger?.warn(
         { err: error, group: this.groupId },
-        'kafka consumer stream error',
-      ),
-    );
-    this.commitTimer = setInterval(
-      () => void this.commit(),
-      this.transport.commitIntervalMs ?? 200,
-    );
+        'kafka consumer stream failed; reopening',
+      );
+      void this.reopen();
+    });
+  }
+
+  private async reopen(): Promise<void> {
+    for (let attempt = 1; !this.closing; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 500 * attempt)));
+      if (this.closing) return;
+      try {
+        await this.stream?.close().catch(() => undefined);
+        await this.openStream();
+        this.transport.logger?.info(
+          { group: this.groupId, attempt },
+          'kafka consumer stream reopened',
+        );
+        return;
+      } catch (error) {
+        this.transport.logger?.warn(
+          { err: error, group: this.groupId, attempt },
+          'kafka consumer stream could not reopen yet',
+        );
+      }
+    }
   }
 
   private state(topic: string, partition: number): PartitionState {
@@ -296,13 +331,36 @@ class KafkaSubscription implements Subscription {
     }
   }
 
+  /**
+   * Log end minus where this group resumes: what it handled here, else what the group committed,
+   * else where it starts (earliest, or latest when not `fromBeginning`). Asked of the broker: the
+   * client's own getLag measures from offsets its stream committed, and this adapter commits itself.
+   */
   async lag(topics: string[]): Promise<PartitionLag[]> {
-    const lags = await this.consumer.getLag({ topics });
+    const [ends, starts] = await Promise.all([
+      this.consumer.listOffsets({ topics }),
+      this.consumer.listOffsets({ topics, timestamp: -2n }),
+    ]);
+    const committed = await this.consumer.listCommittedOffsets({
+      topics: [...ends].map(([topic, offsets]) => ({
+        topic,
+        partitions: offsets.map((_end, partition) => partition),
+      })),
+    });
     const out: PartitionLag[] = [];
-    for (const [topic, perPartition] of lags) {
-      perPartition.forEach((lag, partition) =>
-        out.push({ topic, partition, lag: Math.max(0, Number(lag)) }),
-      );
+    for (const [topic, offsets] of ends) {
+      offsets.forEach((end, partition) => {
+        const groupOffset = committed.get(topic)?.[partition] ?? -1n;
+        let position =
+          groupOffset >= 0n
+            ? groupOffset
+            : this.options.fromBeginning === false
+              ? end
+              : (starts.get(topic)?.[partition] ?? 0n);
+        const handled = this.partitions.get(`${topic}\u0000${partition}`)?.handled;
+        if (handled !== undefined && handled > position) position = handled;
+        out.push({ topic, partition, lag: Math.max(0, Number(end - position)) });
+      });
     }
     return out;
   }

@@ -101,6 +101,29 @@ export function describeTransportContract(
       }
     });
 
+    it('keeps every record of concurrent publish calls', async () => {
+      const topic = t.topic('concurrent');
+      await t.transport.ensureTopics([{ name: topic, partitions: 3 }]);
+      const seen = new Set<string>();
+      open.push(
+        await t.transport.subscribe({
+          groupId: `g-${randomUUID()}`,
+          topics: [topic],
+          handler: async (r) => void seen.add(untext.decode(r.value)),
+        }),
+      );
+      await Promise.all(
+        Array.from({ length: 5 }, (_, call) =>
+          t.transport.publish(
+            Array.from({ length: 100 }, (_, i) => record(topic, `k${i % 7}`, `${call}:${i}`)),
+          ),
+        ),
+      );
+      await eventually(() => seen.size >= 500, 60_000, '500 records');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(seen.size).toBe(500);
+    });
+
     it('redelivers a record whose handler failed, before anything after it in the partition', async () => {
       const topic = t.topic('redeliver');
       await t.transport.ensureTopics([{ name: topic, partitions: 1 }]);
