@@ -9,4 +9,5 @@ export {
   type IntegrationHealth,
   type OutboundRequest,
 } from './integration';
+export { fetchHttpSend } from './fetch-http';
 export type { Notification, NotificationSeverity } from './notification';
