@@ -1,0 +1,15 @@
+export { CircuitBreaker, type CircuitState } from './circuit-breaker';
+export {
+  DeliveryQueue,
+  deliveryKeyOf,
+  type DeliveryFilter,
+  type DeliveryStatus,
+  type QueuedDelivery,
+} from './delivery-queue';
+export {
+  DEFAULT_DELIVERY_POLICY,
+  DeliveryWorker,
+  type DeliveryObserver,
+  type DeliveryPolicy,
+} from './delivery-worker';
+export { NotificationDeliveries1763800000300 } from './notification-deliveries.migration';
