@@ -1,0 +1,53 @@
+export { ManualClock, systemClock, type Clock } from './clock';
+export { RoutingConfigError } from './config-error';
+export { formatDuration, parseDuration } from './duration';
+export {
+  DEFAULT_GROUPING,
+  GROUP_BY_ALL,
+  GroupingConfigInput,
+  NotificationGrouper,
+  parseGroupingConfig,
+  type GroupFlush,
+  type GrouperOptions,
+  type GroupingConfig,
+} from './grouping';
+export {
+  SEVERITIES,
+  notificationLabels,
+  severityRank,
+  type NotificationLike,
+  type Severity,
+} from './notification-like';
+export {
+  RateLimitConfig,
+  TokenBucketLimiter,
+  parseRateLimits,
+  type RateLimit,
+  type TakeResult,
+} from './rate-limit';
+export {
+  RouteRuleConfig,
+  URGENCIES,
+  deliveryTargets,
+  parseRouteRules,
+  routeNotification,
+  ruleMatches,
+  subjectGlob,
+  type RouteMatch,
+  type RouteRule,
+  type Urgency,
+} from './route-rules';
+export {
+  SilenceConfig,
+  activeSilences,
+  isSilenced,
+  matcherMatches,
+  parseMatcher,
+  parseSilence,
+  parseSilences,
+  silenceState,
+  type MatchOperator,
+  type Matcher,
+  type Silence,
+  type SilenceState,
+} from './silences';
