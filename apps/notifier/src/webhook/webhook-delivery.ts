@@ -21,7 +21,7 @@ import {
 import { injectTraceHeaders, inSpan, SpanKind } from '@telcomesh/observability';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@telcomesh/platform';
 import type { NotifierConfig } from '../notifier.config';
-import { signStandardWebhook } from './standard-webhook';
+import { signStandardWebhook } from '@telcomesh/notifier-integrations';
 
 export const NOTIFIER_GROUP = 'notifier';
 const INTEGRATION = 'webhook';
