@@ -21,6 +21,8 @@ export interface KafkaTransportOptions {
   commitIntervalMs?: number;
   /** Records buffered per subscription before fetching pauses. */
   maxBufferedRecords?: number;
+  /** Bytes of one partition in one produce request (below the broker's 1 MiB message.max.bytes). */
+  maxBatchBytesPerPartition?: number;
   /** Pause before a record whose handler failed is handed over again. */
   redeliveryDelayMs?: number;
   sessionTimeoutMs?: number;
@@ -62,6 +64,7 @@ export class KafkaTransport implements MessageTransport {
   private readonly producer: Producer<string, Buffer, string, string>;
   private readonly admin: Admin;
   private readonly subscriptions = new Set<KafkaSubscription>();
+  private readonly partitionCounts = new Map<string, number>();
   private closed = false;
 
   constructor(private readonly options: KafkaTransportOptions) {
@@ -116,14 +119,51 @@ export class KafkaTransport implements MessageTransport {
 
   async publish(records: OutboundRecord[]): Promise<void> {
     if (records.length === 0) return;
-    await this.producer.send({
-      messages: records.map((r) => ({
-        topic: r.topic,
-        key: r.key,
-        value: Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength),
-        headers: r.headers,
-      })),
-    });
+    // One send() becomes one record batch per partition, which the broker rejects over
+    // message.max.bytes (1 MiB): split into sequential sends so no partition's share exceeds the
+    // cap. Sequential, in order, so per-key order holds across the pieces.
+    for (const chunk of await this.chunkByPartitionBytes(records)) {
+      await this.producer.send({
+        messages: chunk.map((r) => ({
+          topic: r.topic,
+          key: r.key,
+          value: Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength),
+          headers: r.headers,
+        })),
+      });
+    }
+  }
+
+  private async partitionsOf(topic: string): Promise<number> {
+    let count = this.partitionCounts.get(topic);
+    if (count === undefined) {
+      const metadata = await this.admin.metadata({ topics: [topic], autocreateTopics: true });
+      count = metadata.topics.get(topic)?.partitionsCount ?? 1;
+      this.partitionCounts.set(topic, count);
+    }
+    return count;
+  }
+
+  private async chunkByPartitionBytes(records: OutboundRecord[]): Promise<OutboundRecord[][]> {
+    const limit = this.options.maxBatchBytesPerPartition ?? 900 * 1024;
+    const chunks: OutboundRecord[][] = [];
+    let current: OutboundRecord[] = [];
+    let bytes = new Map<string, number>();
+    for (const record of records) {
+      const partitions = await this.partitionsOf(record.topic);
+      const slot = `${record.topic}\u0000${(murmur2(Buffer.from(record.key, 'utf8')) & 0x7fffffff) % partitions}`;
+      let size = 70 + record.key.length + record.value.byteLength;
+      for (const [k, v] of Object.entries(record.headers)) size += k.length + v.length + 4;
+      if (current.length > 0 && (bytes.get(slot) ?? 0) + size > limit) {
+        chunks.push(current);
+        current = [];
+        bytes = new Map();
+      }
+      current.push(record);
+      bytes.set(slot, (bytes.get(slot) ?? 0) + size);
+    }
+    if (current.length > 0) chunks.push(current);
+    return chunks;
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {

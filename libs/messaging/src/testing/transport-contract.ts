@@ -124,6 +124,25 @@ export function describeTransportContract(
       expect(seen.size).toBe(500);
     });
 
+    it('accepts one publish larger than a broker batch for a single hot key, in order', async () => {
+      const topic = t.topic('hotkey');
+      await t.transport.ensureTopics([{ name: topic, partitions: 3 }]);
+      const filler = 'x'.repeat(1024);
+      await t.transport.publish(
+        Array.from({ length: 3000 }, (_, i) => record(topic, 'site-hot', `${i}:${filler}`)),
+      );
+      const seen: number[] = [];
+      open.push(
+        await t.transport.subscribe({
+          groupId: `g-${randomUUID()}`,
+          topics: [topic],
+          handler: async (r) => void seen.push(Number(untext.decode(r.value).split(':')[0])),
+        }),
+      );
+      await eventually(() => seen.length >= 3000, 60_000, '3000 records');
+      expect(seen).toEqual(Array.from({ length: 3000 }, (_, i) => i));
+    });
+
     it('redelivers a record whose handler failed, before anything after it in the partition', async () => {
       const topic = t.topic('redeliver');
       await t.transport.ensureTopics([{ name: topic, partitions: 1 }]);
