@@ -5,6 +5,9 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 
 const steps = [
   ['format', 'npx', ['prettier', '--check', '.']],
+  // The module-boundary rule reads Nx's cached project graph and silently skips without one
+  // (a fresh clone), so compute the graph first.
+  ['lint', 'npx', ['nx', 'show', 'projects']],
   ['lint', 'npx', ['eslint', '.', '--max-warnings', '0']],
   ['typecheck', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']],
   ['contracts', 'npx', ['nx', 'run', 'contracts:check', '--skip-nx-cache']],

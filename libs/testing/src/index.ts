@@ -52,3 +52,45 @@ export {
   type PagerDutyAlertState,
   type PagerDutyReceivedEvent,
 } from './simulators/pagerduty.simulator';
+export {
+  ZendeskSimulator,
+  type ZendeskSimulatorOptions,
+  type ZendeskSimulatedTicket,
+  type ZendeskRecordedRequest,
+} from './simulators/zendesk.simulator';
+export {
+  JiraSimulator,
+  type JiraSimulatorOptions,
+  type JiraSimulatedIssue,
+  type JiraRecordedRequest,
+} from './simulators/jira.simulator';
+export {
+  ServiceNowSimulator,
+  type ServiceNowSimulatorOptions,
+  type ServiceNowSimulatedIncident,
+  type ServiceNowJournalEntry,
+  type ServiceNowRecordedRequest,
+} from './simulators/servicenow.simulator';
+export {
+  GitHubSimulator,
+  type GitHubSimulatorOptions,
+  type GitHubSimulatedIssue,
+  type GitHubSimulatedDispatch,
+  type GitHubSimulatedWorkflow,
+  type GitHubRecordedRequest,
+} from './simulators/github.simulator';
+export {
+  GitLabSimulator,
+  type GitLabSimulatorOptions,
+  type GitLabSimulatedIssue,
+  type GitLabSimulatedPipeline,
+  type GitLabRecordedRequest,
+} from './simulators/gitlab.simulator';
+export {
+  JenkinsSimulator,
+  type JenkinsSimulatorOptions,
+  type JenkinsSimulatedJob,
+  type JenkinsSimulatedQueueItem,
+  type JenkinsSimulatedBuild,
+  type JenkinsRecordedRequest,
+} from './simulators/jenkins.simulator';

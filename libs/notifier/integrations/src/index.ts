@@ -94,3 +94,9 @@ export {
   type PagerDutySeverity,
   type PagerDutyTriggerEvent,
 } from './pagerduty/pagerduty.integration';
+export * from './zendesk';
+export * from './jira';
+export * from './servicenow';
+export * from './github';
+export * from './gitlab';
+export * from './jenkins';

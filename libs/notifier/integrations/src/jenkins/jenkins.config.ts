@@ -1,0 +1,81 @@
+import 'reflect-metadata';
+import { plainToInstance } from 'class-transformer';
+import {
+  ArrayMinSize,
+  IsArray,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  MinLength,
+  validateSync,
+  type ValidationError,
+} from 'class-validator';
+
+/** Config keys whose values are never echoed back (errors, logs, API answers). */
+export const SECRET_FIELDS = ['api_token'] as const;
+
+/** `integrations.jenkins`: the seed's keys. */
+export class JenkinsConfig {
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  base_url!: string;
+
+  @IsString()
+  @MinLength(1, { message: 'username must not be empty' })
+  username!: string;
+
+  /** The user's API token (Jenkins → user → Security → API Token). */
+  @IsString()
+  @MinLength(1, { message: 'api_token must not be empty' })
+  api_token!: string;
+
+  /** Full job name; folders separated by `/` (`deploy/config-deployment`). */
+  @Matches(/^[^/\s][^/]*(\/[^/\s][^/]*)*$/, {
+    message: 'default_job must be a job name (folders separated by /)',
+  })
+  default_job!: string;
+
+  /** Dotted subject globs (`app.database.*`; `**` for everything) that trigger a build. */
+  @IsArray()
+  @ArrayMinSize(1)
+  @IsString({ each: true })
+  trigger_patterns!: string[];
+
+  /** Static build parameters (ENVIRONMENT, NOTIFY_TEAM...). */
+  @IsOptional()
+  @IsObject()
+  job_parameters: Record<string, string> = {};
+}
+
+function describe(errors: ValidationError[], prefix: string, out: string[]): void {
+  for (const error of errors) {
+    const path = `${prefix}${error.property}`;
+    const messages = Object.values(error.constraints ?? {});
+    if (messages.length > 0) out.push(`${path}: ${messages.join('; ')}`);
+    describe(error.children ?? [], `${path}.`, out);
+  }
+}
+
+/**
+ * Validates a plain `integrations.jenkins` object. Throws one Error naming every bad field
+ * (values are never quoted, so secrets cannot leak through it).
+ */
+export function parseJenkinsConfig(plain: unknown): JenkinsConfig {
+  if (typeof plain !== 'object' || plain === null || Array.isArray(plain)) {
+    throw new Error('Invalid jenkins config: expected an object');
+  }
+  const config = plainToInstance(JenkinsConfig, plain, { exposeDefaultValues: true });
+  const problems: string[] = [];
+  describe(validateSync(config, { whitelist: true, forbidNonWhitelisted: true }), '', problems);
+  const parameters = config.job_parameters as unknown;
+  if (typeof parameters === 'object' && parameters !== null && !Array.isArray(parameters)) {
+    for (const [name, value] of Object.entries(parameters)) {
+      if (typeof value !== 'string' || name.trim() === '') {
+        problems.push(`job_parameters.${name}: must be a string`);
+      }
+    }
+  }
+  if (problems.length > 0) throw new Error(`Invalid jenkins config: ${problems.join('; ')}`);
+  return config;
+}
