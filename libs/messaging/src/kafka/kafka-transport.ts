@@ -65,6 +65,7 @@ export class KafkaTransport implements MessageTransport {
   private readonly admin: Admin;
   private readonly subscriptions = new Set<KafkaSubscription>();
   private readonly partitionCounts = new Map<string, number>();
+  private readonly keyPartitions = new Map<string, number>();
   private closed = false;
 
   constructor(private readonly options: KafkaTransportOptions) {
@@ -144,14 +145,30 @@ export class KafkaTransport implements MessageTransport {
     return count;
   }
 
+  /** Same answer as the producer's partitioner; cached per key, as keys (sites, tickets) repeat. */
+  private partitionOf(topic: string, key: string, partitions: number): number {
+    const cacheKey = `${topic}\u0000${partitions}\u0000${key}`;
+    let partition = this.keyPartitions.get(cacheKey);
+    if (partition === undefined) {
+      partition = (murmur2(Buffer.from(key, 'utf8')) & 0x7fffffff) % partitions;
+      if (this.keyPartitions.size >= 100_000) this.keyPartitions.clear();
+      this.keyPartitions.set(cacheKey, partition);
+    }
+    return partition;
+  }
+
   private async chunkByPartitionBytes(records: OutboundRecord[]): Promise<OutboundRecord[][]> {
     const limit = this.options.maxBatchBytesPerPartition ?? 900 * 1024;
     const chunks: OutboundRecord[][] = [];
     let current: OutboundRecord[] = [];
     let bytes = new Map<string, number>();
+    const partitions = new Map<string, number>();
+    for (const topic of new Set(records.map((r) => r.topic))) {
+      partitions.set(topic, await this.partitionsOf(topic));
+    }
     for (const record of records) {
-      const partitions = await this.partitionsOf(record.topic);
-      const slot = `${record.topic}\u0000${(murmur2(Buffer.from(record.key, 'utf8')) & 0x7fffffff) % partitions}`;
+      const count = partitions.get(record.topic) ?? 1;
+      const slot = `${record.topic}\u0000${this.partitionOf(record.topic, record.key, count)}`;
       let size = 70 + record.key.length + record.value.byteLength;
       for (const [k, v] of Object.entries(record.headers)) size += k.length + v.length + 4;
       if (current.length > 0 && (bytes.get(slot) ?? 0) + size > limit) {

@@ -1,11 +1,9 @@
 import {
-  createServer,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
-import type { AddressInfo } from 'node:net';
+  SimulatorServer,
+  withHeaders,
+  type SimulatorRequest,
+  type SimulatorResponse,
+} from './simulator-server';
 
 export interface GitHubSimulatedWorkflow {
   /** Declared `workflow_dispatch` inputs. */
@@ -44,15 +42,9 @@ export interface GitHubSimulatedDispatch {
   at: string;
 }
 
-export interface GitHubRecordedRequest {
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
+export type GitHubRecordedRequest = SimulatorRequest;
 
-type Reply = { status: number; body?: unknown; headers?: Record<string, string> };
+type Reply = SimulatorResponse;
 
 const DOCS = 'https://docs.github.com/rest';
 
@@ -73,31 +65,20 @@ function message(status: number, text: string): Reply {
  * listing with `state`/`labels`/`since`, dispatch input checks, `x-ratelimit-*` headers on every
  * answer, injected failures (`failNext`) and an exhausted primary rate limit (`exhaustRateLimit`).
  */
-export class GitHubSimulator {
-  readonly requests: GitHubRecordedRequest[] = [];
-  private readonly issueStore: GitHubSimulatedIssue[] = [];
+export class GitHubSimulator extends SimulatorServer<GitHubSimulatedIssue> {
   private readonly dispatchStore: GitHubSimulatedDispatch[] = [];
-  private server: Server | undefined;
-  private failure = {
-    remaining: 0,
-    status: 503,
-    retryAfterSeconds: undefined as number | undefined,
-  };
   private limited = { remaining: 0, resetAt: 0 };
 
-  constructor(private readonly options: GitHubSimulatorOptions) {}
+  constructor(private readonly options: GitHubSimulatorOptions) {
+    super();
+  }
 
   get issues(): readonly GitHubSimulatedIssue[] {
-    return this.issueStore;
+    return this.received;
   }
 
   get dispatches(): readonly GitHubSimulatedDispatch[] {
     return this.dispatchStore;
-  }
-
-  /** Answer the next `count` requests with `status` (and `Retry-After` when given). */
-  failNext(count: number, status: number, retryAfterSeconds?: number): void {
-    this.failure = { remaining: count, status, retryAfterSeconds };
   }
 
   /** The next `count` requests get 403 with `x-ratelimit-remaining: 0` and a reset time. */
@@ -105,73 +86,40 @@ export class GitHubSimulator {
     this.limited = { remaining: count, resetAt: Math.ceil(Date.now() / 1000) + resetInSeconds };
   }
 
-  async start(): Promise<string> {
-    const server = createServer((req, res) => void this.onRequest(req, res));
-    this.server = server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return this.url;
+  override reset(): void {
+    super.reset();
+    this.dispatchStore.length = 0;
+    this.limited = { remaining: 0, resetAt: 0 };
   }
 
-  get url(): string {
-    const address = this.server?.address() as AddressInfo | null | undefined;
-    if (!address) throw new Error('github simulator is not listening');
-    return `http://127.0.0.1:${address.port}`;
+  protected override failure(status: number, retryAfterSeconds?: number): Reply {
+    const reply =
+      status === 403 || status === 429
+        ? message(
+            status,
+            'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+          )
+        : message(status, 'Server Error');
+    if (retryAfterSeconds !== undefined)
+      reply.headers = { 'retry-after': String(retryAfterSeconds) };
+    return reply;
   }
 
-  async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+  protected override internalError(): Reply {
+    return message(500, 'Server Error');
   }
 
-  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const request: GitHubRecordedRequest = {
-      method: req.method ?? 'GET',
-      path: url.pathname,
-      query: url.searchParams,
-      headers: req.headers,
-      body: Buffer.concat(chunks).toString('utf8'),
-    };
-    this.requests.push(request);
-    let reply: Reply;
-    try {
-      reply = this.handle(request);
-    } catch {
-      reply = message(500, 'Server Error');
-    }
-    const headers: Record<string, string> = {
+  protected override decorate(reply: Reply): Reply {
+    return withHeaders(reply, 'application/json; charset=utf-8', {
       'x-ratelimit-limit': '5000',
       'x-ratelimit-remaining': '4999',
       'x-ratelimit-reset': String(Math.ceil(Date.now() / 1000) + 3600),
       'x-ratelimit-resource': 'core',
       'x-github-api-version-selected': '2022-11-28',
-      ...reply.headers,
-    };
-    if (reply.body !== undefined) headers['content-type'] = 'application/json; charset=utf-8';
-    res.writeHead(reply.status, headers);
-    res.end(reply.body === undefined ? undefined : JSON.stringify(reply.body));
+    });
   }
 
-  private handle(request: GitHubRecordedRequest): Reply {
-    if (this.failure.remaining > 0) {
-      this.failure.remaining--;
-      const { status, retryAfterSeconds } = this.failure;
-      const reply =
-        status === 403 || status === 429
-          ? message(
-              status,
-              'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
-            )
-          : message(status, 'Server Error');
-      if (retryAfterSeconds !== undefined)
-        reply.headers = { 'retry-after': String(retryAfterSeconds) };
-      return reply;
-    }
+  protected handle(request: GitHubRecordedRequest): Reply {
     if (!request.headers['user-agent']) {
       return message(
         403,
@@ -236,7 +184,7 @@ export class GitHubSimulator {
     const labels = (request.query.get('labels') ?? '').split(',').filter(Boolean);
     const since = request.query.get('since');
     const perPage = Math.min(100, Number(request.query.get('per_page') ?? '30'));
-    const issues = this.issueStore
+    const issues = this.received
       .filter((issue) => issue.repository === repository)
       .filter((issue) => state === 'all' || issue.state === state)
       .filter((issue) => labels.every((l) => issue.labels.some((x) => x.name === l)))
@@ -280,10 +228,10 @@ export class GitHubSimulator {
       errors.push({ resource: 'Label', code: 'invalid', field: 'labels' });
     }
     if (errors.length > 0) return validationFailed(errors);
-    const number = this.issueStore.filter((i) => i.repository === repository).length + 1;
+    const number = this.received.filter((i) => i.repository === repository).length + 1;
     const now = new Date().toISOString();
     const issue: GitHubSimulatedIssue = {
-      id: 1_000_000 + this.issueStore.length,
+      id: 1_000_000 + this.received.length,
       number,
       repository,
       title: String(body.title),
@@ -294,7 +242,7 @@ export class GitHubSimulator {
       created_at: now,
       updated_at: now,
     };
-    this.issueStore.push(issue);
+    this.received.push(issue);
     return {
       status: 201,
       headers: { location: `${this.url}/repos/${repository}/issues/${number}` },

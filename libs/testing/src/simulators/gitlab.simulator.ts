@@ -1,11 +1,9 @@
 import {
-  createServer,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
-import type { AddressInfo } from 'node:net';
+  SimulatorServer,
+  withHeaders,
+  type SimulatorRequest,
+  type SimulatorResponse,
+} from './simulator-server';
 
 export interface GitLabSimulatorOptions {
   /** Access token accepted as `PRIVATE-TOKEN` (or `Authorization: Bearer`). */
@@ -43,15 +41,9 @@ export interface GitLabSimulatedPipeline {
   created_at: string;
 }
 
-export interface GitLabRecordedRequest {
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
+export type GitLabRecordedRequest = SimulatorRequest;
 
-type Reply = { status: number; body?: unknown; headers?: Record<string, string> };
+type Reply = SimulatorResponse;
 
 /**
  * A GitLab instance on 127.0.0.1 speaking REST API v4 for one project: `PRIVATE-TOKEN` auth,
@@ -59,89 +51,43 @@ type Reply = { status: number; body?: unknown; headers?: Record<string, string> 
  * pipeline trigger API (form-encoded `token`, `ref`, `variables[KEY]`), GitLab's error bodies
  * (`{"message": ...}` / `{"error": ...}`), and `failNext` with Retry-After.
  */
-export class GitLabSimulator {
-  readonly requests: GitLabRecordedRequest[] = [];
-  private readonly issueStore: GitLabSimulatedIssue[] = [];
+export class GitLabSimulator extends SimulatorServer<GitLabSimulatedIssue> {
   private readonly pipelineStore: GitLabSimulatedPipeline[] = [];
-  private server: Server | undefined;
-  private failure = {
-    remaining: 0,
-    status: 503,
-    retryAfterSeconds: undefined as number | undefined,
-  };
 
-  constructor(private readonly options: GitLabSimulatorOptions) {}
+  constructor(private readonly options: GitLabSimulatorOptions) {
+    super();
+  }
 
   get issues(): readonly GitLabSimulatedIssue[] {
-    return this.issueStore;
+    return this.received;
   }
 
   get pipelines(): readonly GitLabSimulatedPipeline[] {
     return this.pipelineStore;
   }
 
-  /** Answer the next `count` requests with `status` (and `Retry-After` when given). */
-  failNext(count: number, status: number, retryAfterSeconds?: number): void {
-    this.failure = { remaining: count, status, retryAfterSeconds };
+  override reset(): void {
+    super.reset();
+    this.pipelineStore.length = 0;
   }
 
-  async start(): Promise<string> {
-    const server = createServer((req, res) => void this.onRequest(req, res));
-    this.server = server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return this.url;
-  }
-
-  get url(): string {
-    const address = this.server?.address() as AddressInfo | null | undefined;
-    if (!address) throw new Error('gitlab simulator is not listening');
-    return `http://127.0.0.1:${address.port}`;
-  }
-
-  async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const request: GitLabRecordedRequest = {
-      method: req.method ?? 'GET',
-      // Keep %2F in project paths: GitLab addresses projects by URL-encoded path.
-      path: url.pathname,
-      query: url.searchParams,
-      headers: req.headers,
-      body: Buffer.concat(chunks).toString('utf8'),
+  protected override failure(status: number, retryAfterSeconds?: number): Reply {
+    return {
+      status,
+      headers: retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) },
+      body: { message: status === 429 ? 'Retry later' : `${status} Simulated failure` },
     };
-    this.requests.push(request);
-    let reply: Reply;
-    try {
-      reply = this.handle(request);
-    } catch {
-      reply = { status: 500, body: { message: '500 Internal Server Error' } };
-    }
-    const headers: Record<string, string> = { ...reply.headers };
-    if (reply.body !== undefined) headers['content-type'] = 'application/json';
-    res.writeHead(reply.status, headers);
-    res.end(reply.body === undefined ? undefined : JSON.stringify(reply.body));
   }
 
-  private handle(request: GitLabRecordedRequest): Reply {
-    if (this.failure.remaining > 0) {
-      this.failure.remaining--;
-      const { status, retryAfterSeconds } = this.failure;
-      return {
-        status,
-        headers:
-          retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) },
-        body: { message: status === 429 ? 'Retry later' : `${status} Simulated failure` },
-      };
-    }
+  protected override internalError(): Reply {
+    return { status: 500, body: { message: '500 Internal Server Error' } };
+  }
+
+  protected override decorate(reply: Reply): Reply {
+    return withHeaders(reply, 'application/json');
+  }
+
+  protected handle(request: GitLabRecordedRequest): Reply {
     const match = /^\/api\/v4\/projects\/([^/]+)(\/.*)?$/.exec(request.path);
     const projectRef = match ? decodeURIComponent(match[1]) : undefined;
     const known =
@@ -197,7 +143,7 @@ export class GitLabSimulator {
     const state = request.query.get('state') ?? 'all';
     const labels = (request.query.get('labels') ?? '').split(',').filter(Boolean);
     const perPage = Math.min(100, Number(request.query.get('per_page') ?? '20'));
-    const issues = this.issueStore
+    const issues = this.received
       .filter((issue) => state === 'all' || issue.state === state)
       .filter((issue) => labels.every((l) => issue.labels.includes(l)))
       .filter((issue) => {
@@ -232,7 +178,7 @@ export class GitLabSimulator {
       : typeof body.labels === 'string'
         ? body.labels.split(',')
         : [];
-    const iid = this.issueStore.length + 1;
+    const iid = this.received.length + 1;
     const issue: GitLabSimulatedIssue = {
       id: 500 + iid,
       iid,
@@ -244,7 +190,7 @@ export class GitLabSimulator {
       web_url: `${this.url}/${this.options.projectPath}/-/issues/${iid}`,
       created_at: new Date().toISOString(),
     };
-    this.issueStore.push(issue);
+    this.received.push(issue);
     return { status: 201, body: issue };
   }
 

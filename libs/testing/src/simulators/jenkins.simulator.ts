@@ -1,12 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import {
-  createServer,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
-import type { AddressInfo } from 'node:net';
+  SimulatorServer,
+  withHeaders,
+  type SimulatorRequest,
+  type SimulatorResponse,
+} from './simulator-server';
 
 export interface JenkinsSimulatedJob {
   /** Declared build parameters; Jenkins drops undeclared ones (SECURITY-170). */
@@ -39,13 +37,7 @@ export interface JenkinsSimulatedBuild {
   url: string;
 }
 
-export interface JenkinsRecordedRequest {
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
+export type JenkinsRecordedRequest = SimulatorRequest;
 
 type Reply = { status: number; body?: string; json?: unknown; headers?: Record<string, string> };
 
@@ -63,24 +55,18 @@ function html(status: number, text: string): Reply {
  * queued requests merged, 201 + `Location: /queue/item/<id>/`), job and root `api/json`, Jenkins'
  * HTML error pages, and `failNext`. `startQueued()` turns queue items into builds.
  */
-export class JenkinsSimulator {
-  readonly requests: JenkinsRecordedRequest[] = [];
-  private readonly queueStore: JenkinsSimulatedQueueItem[] = [];
+export class JenkinsSimulator extends SimulatorServer<JenkinsSimulatedQueueItem> {
   private readonly buildStore: JenkinsSimulatedBuild[] = [];
   private readonly sessions = new Map<string, string>();
   private nextQueueId = 1;
-  private server: Server | undefined;
-  private failure = {
-    remaining: 0,
-    status: 503,
-    retryAfterSeconds: undefined as number | undefined,
-  };
 
-  constructor(private readonly options: JenkinsSimulatorOptions) {}
+  constructor(private readonly options: JenkinsSimulatorOptions) {
+    super();
+  }
 
   /** Items waiting in the build queue. */
   get queue(): readonly JenkinsSimulatedQueueItem[] {
-    return this.queueStore;
+    return this.received;
   }
 
   get builds(): readonly JenkinsSimulatedBuild[] {
@@ -89,7 +75,7 @@ export class JenkinsSimulator {
 
   /** Starts every queued item as a build (as executors would). */
   startQueued(): void {
-    for (const item of this.queueStore.splice(0)) {
+    for (const item of this.received.splice(0)) {
       const number = this.buildStore.filter((b) => b.job === item.job).length + 1;
       this.buildStore.push({
         job: item.job,
@@ -101,69 +87,33 @@ export class JenkinsSimulator {
     }
   }
 
-  /** Answer the next `count` requests with `status` (and `Retry-After` when given). */
-  failNext(count: number, status: number, retryAfterSeconds?: number): void {
-    this.failure = { remaining: count, status, retryAfterSeconds };
+  override reset(): void {
+    super.reset();
+    this.buildStore.length = 0;
+    this.sessions.clear();
+    this.nextQueueId = 1;
   }
 
-  async start(): Promise<string> {
-    const server = createServer((req, res) => void this.onRequest(req, res));
-    this.server = server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return this.url;
+  protected override failure(status: number, retryAfterSeconds?: number): Reply {
+    const reply = html(status, status === 429 ? 'Too Many Requests' : 'Service Unavailable');
+    if (retryAfterSeconds !== undefined)
+      reply.headers = { 'retry-after': String(retryAfterSeconds) };
+    return reply;
   }
 
-  get url(): string {
-    const address = this.server?.address() as AddressInfo | null | undefined;
-    if (!address) throw new Error('jenkins simulator is not listening');
-    return `http://127.0.0.1:${address.port}`;
+  protected override internalError(): Reply {
+    return html(500, 'Server Error');
   }
 
-  async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+  protected override decorate(reply: Reply): SimulatorResponse {
+    const { json, ...rest } = reply;
+    const headers = { 'x-jenkins': '2.479.3' };
+    return json === undefined
+      ? withHeaders(rest, 'text/html;charset=utf-8', headers)
+      : withHeaders({ ...rest, body: json }, 'application/json;charset=utf-8', headers);
   }
 
-  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const request: JenkinsRecordedRequest = {
-      method: req.method ?? 'GET',
-      path: url.pathname,
-      query: url.searchParams,
-      headers: req.headers,
-      body: Buffer.concat(chunks).toString('utf8'),
-    };
-    this.requests.push(request);
-    let reply: Reply;
-    try {
-      reply = this.handle(request);
-    } catch {
-      reply = html(500, 'Server Error');
-    }
-    const headers: Record<string, string> = { 'x-jenkins': '2.479.3', ...reply.headers };
-    let body = reply.body;
-    if (reply.json !== undefined) {
-      headers['content-type'] = 'application/json;charset=utf-8';
-      body = JSON.stringify(reply.json);
-    } else if (body !== undefined) headers['content-type'] = 'text/html;charset=utf-8';
-    res.writeHead(reply.status, headers);
-    res.end(body);
-  }
-
-  private handle(request: JenkinsRecordedRequest): Reply {
-    if (this.failure.remaining > 0) {
-      this.failure.remaining--;
-      const { status, retryAfterSeconds } = this.failure;
-      const reply = html(status, status === 429 ? 'Too Many Requests' : 'Service Unavailable');
-      if (retryAfterSeconds !== undefined)
-        reply.headers = { 'retry-after': String(retryAfterSeconds) };
-      return reply;
-    }
+  protected handle(request: JenkinsRecordedRequest): Reply {
     const auth = request.headers.authorization ?? '';
     const decoded = auth.startsWith('Basic ')
       ? Buffer.from(auth.slice(6), 'base64').toString('utf8')
@@ -205,7 +155,7 @@ export class JenkinsSimulator {
           name: name.split('/').pop(),
           fullName: name,
           buildable: true,
-          inQueue: this.queueStore.some((q) => q.job === name),
+          inQueue: this.received.some((q) => q.job === name),
           builds: this.buildStore
             .filter((b) => b.job === name)
             .reverse()
@@ -280,7 +230,7 @@ export class JenkinsSimulator {
     }
     const parameters: Record<string, string> = {};
     for (const declared of job.parameters) parameters[declared] = form.get(declared) ?? '';
-    const same = this.queueStore.find(
+    const same = this.received.find(
       (item) => item.job === name && JSON.stringify(item.parameters) === JSON.stringify(parameters),
     );
     const item =
@@ -293,7 +243,7 @@ export class JenkinsSimulator {
           queuedAt: new Date().toISOString(),
           requests: 0,
         };
-        this.queueStore.push(created);
+        this.received.push(created);
         return created;
       })();
     item.requests++;

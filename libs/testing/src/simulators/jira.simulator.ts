@@ -1,11 +1,9 @@
 import {
-  createServer,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
-import type { AddressInfo } from 'node:net';
+  SimulatorServer,
+  withHeaders,
+  type SimulatorRequest,
+  type SimulatorResponse,
+} from './simulator-server';
 
 export interface JiraSimulatorOptions {
   /** Atlassian account email and API token accepted as basic auth. */
@@ -28,15 +26,9 @@ export interface JiraSimulatedIssue {
   created: string;
 }
 
-export interface JiraRecordedRequest {
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
+export type JiraRecordedRequest = SimulatorRequest;
 
-type Reply = { status: number; body?: unknown; headers?: Record<string, string> };
+type Reply = SimulatorResponse;
 
 /**
  * A Jira Cloud site on 127.0.0.1 speaking REST API v3: basic auth (email + API token),
@@ -44,83 +36,32 @@ type Reply = { status: number; body?: unknown; headers?: Record<string, string> 
  * Format descriptions, `GET /rest/api/3/search/jql` for `project = "X" AND labels = "y"` queries,
  * `GET /rest/api/3/myself`, and injected failures (`failNext`) with Retry-After.
  */
-export class JiraSimulator {
-  readonly requests: JiraRecordedRequest[] = [];
-  private readonly store: JiraSimulatedIssue[] = [];
-  private server: Server | undefined;
-  private failure = {
-    remaining: 0,
-    status: 503,
-    retryAfterSeconds: undefined as number | undefined,
-  };
-
-  constructor(private readonly options: JiraSimulatorOptions) {}
+export class JiraSimulator extends SimulatorServer<JiraSimulatedIssue> {
+  constructor(private readonly options: JiraSimulatorOptions) {
+    super();
+  }
 
   get issues(): readonly JiraSimulatedIssue[] {
-    return this.store;
+    return this.received;
   }
 
-  /** Answer the next `count` requests with `status` (and `Retry-After` when given). */
-  failNext(count: number, status: number, retryAfterSeconds?: number): void {
-    this.failure = { remaining: count, status, retryAfterSeconds };
-  }
-
-  async start(): Promise<string> {
-    const server = createServer((req, res) => void this.onRequest(req, res));
-    this.server = server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return this.url;
-  }
-
-  get url(): string {
-    const address = this.server?.address() as AddressInfo | null | undefined;
-    if (!address) throw new Error('jira simulator is not listening');
-    return `http://127.0.0.1:${address.port}`;
-  }
-
-  async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const request: JiraRecordedRequest = {
-      method: req.method ?? 'GET',
-      path: url.pathname,
-      query: url.searchParams,
-      headers: req.headers,
-      body: Buffer.concat(chunks).toString('utf8'),
+  protected override failure(status: number, retryAfterSeconds?: number): Reply {
+    return {
+      status,
+      headers: retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) },
+      body: { errorMessages: [status === 429 ? 'Rate limit exceeded.' : 'Simulated failure'] },
     };
-    this.requests.push(request);
-    let reply: Reply;
-    try {
-      reply = this.handle(request);
-    } catch {
-      reply = { status: 500, body: { errorMessages: ['Internal server error'], errors: {} } };
-    }
-    const headers: Record<string, string> = { ...reply.headers };
-    if (reply.body !== undefined) headers['content-type'] = 'application/json;charset=UTF-8';
-    res.writeHead(reply.status, headers);
-    res.end(reply.body === undefined ? undefined : JSON.stringify(reply.body));
   }
 
-  private handle(request: JiraRecordedRequest): Reply {
-    if (this.failure.remaining > 0) {
-      this.failure.remaining--;
-      const { status, retryAfterSeconds } = this.failure;
-      return {
-        status,
-        headers:
-          retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) },
-        body: { errorMessages: [status === 429 ? 'Rate limit exceeded.' : 'Simulated failure'] },
-      };
-    }
+  protected override internalError(): Reply {
+    return { status: 500, body: { errorMessages: ['Internal server error'], errors: {} } };
+  }
+
+  protected override decorate(reply: Reply): Reply {
+    return withHeaders(reply, 'application/json;charset=UTF-8');
+  }
+
+  protected handle(request: JiraRecordedRequest): Reply {
     if (!this.authenticated(request.headers.authorization)) {
       return {
         status: 401,
@@ -146,7 +87,7 @@ export class JiraSimulator {
     if (method === 'POST' && path === '/rest/api/3/issue') return this.createIssue(request);
     const single = /^\/rest\/api\/3\/issue\/([^/]+)$/.exec(path);
     if (method === 'GET' && single) {
-      const issue = this.store.find((i) => i.key === single[1] || i.id === single[1]);
+      const issue = this.received.find((i) => i.key === single[1] || i.id === single[1]);
       return issue
         ? { status: 200, body: this.render(issue) }
         : {
@@ -200,7 +141,7 @@ export class JiraSimulator {
       clauses.push([match[1].toLowerCase(), match[2]]);
     }
     const max = Number(request.query.get('maxResults') ?? '50');
-    const issues = this.store
+    const issues = this.received
       .filter((issue) =>
         clauses.every(([field, value]) =>
           field === 'project'
@@ -258,9 +199,9 @@ export class JiraSimulator {
       if (bad !== undefined) errors.labels = `The label '${bad}' contains spaces which is invalid.`;
     }
     if (Object.keys(errors).length > 0) return { status: 400, body: { errorMessages: [], errors } };
-    const number = this.store.filter((i) => i.project === project).length + 1;
+    const number = this.received.filter((i) => i.project === project).length + 1;
     const issue: JiraSimulatedIssue = {
-      id: String(10000 + this.store.length),
+      id: String(10000 + this.received.length),
       key: `${String(project)}-${number}`,
       project: String(project),
       issuetype: String(issueType),
@@ -269,7 +210,7 @@ export class JiraSimulator {
       labels: [...new Set(labels as string[])],
       created: new Date().toISOString(),
     };
-    this.store.push(issue);
+    this.received.push(issue);
     return {
       status: 201,
       body: { id: issue.id, key: issue.key, self: `${this.url}/rest/api/3/issue/${issue.id}` },

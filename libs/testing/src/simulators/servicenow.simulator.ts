@@ -1,12 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import {
-  createServer,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
-import type { AddressInfo } from 'node:net';
+  SimulatorServer,
+  withHeaders,
+  type SimulatorRequest,
+  type SimulatorResponse,
+} from './simulator-server';
 
 export interface ServiceNowSimulatorOptions {
   /** Basic-auth user; either this pair or `bearerToken` (or both) is accepted. */
@@ -44,15 +42,9 @@ export interface ServiceNowSimulatedIncident {
   sys_updated_on: string;
 }
 
-export interface ServiceNowRecordedRequest {
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
+export type ServiceNowRecordedRequest = SimulatorRequest;
 
-type Reply = { status: number; body?: unknown; headers?: Record<string, string> };
+type Reply = SimulatorResponse;
 
 const WRITABLE = [
   'short_description',
@@ -131,85 +123,35 @@ function failure(status: number, message: string, detail: string): Reply {
  * ServiceNow's `{error:{message,detail},status:"failure"}` bodies, and `failNext`. It is stricter
  * than a real instance about lengths and choice values so integration bugs surface.
  */
-export class ServiceNowSimulator {
-  readonly requests: ServiceNowRecordedRequest[] = [];
-  private readonly store: ServiceNowSimulatedIncident[] = [];
-  private server: Server | undefined;
-  private failure = {
-    remaining: 0,
-    status: 503,
-    retryAfterSeconds: undefined as number | undefined,
-  };
-
-  constructor(private readonly options: ServiceNowSimulatorOptions) {}
+export class ServiceNowSimulator extends SimulatorServer<ServiceNowSimulatedIncident> {
+  constructor(private readonly options: ServiceNowSimulatorOptions) {
+    super();
+  }
 
   get incidents(): readonly ServiceNowSimulatedIncident[] {
-    return this.store;
+    return this.received;
   }
 
-  /** Answer the next `count` requests with `status` (and `Retry-After` when given). */
-  failNext(count: number, status: number, retryAfterSeconds?: number): void {
-    this.failure = { remaining: count, status, retryAfterSeconds };
-  }
-
-  async start(): Promise<string> {
-    const server = createServer((req, res) => void this.onRequest(req, res));
-    this.server = server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return this.url;
-  }
-
-  get url(): string {
-    const address = this.server?.address() as AddressInfo | null | undefined;
-    if (!address) throw new Error('servicenow simulator is not listening');
-    return `http://127.0.0.1:${address.port}`;
-  }
-
-  async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const request: ServiceNowRecordedRequest = {
-      method: req.method ?? 'GET',
-      path: url.pathname,
-      query: url.searchParams,
-      headers: req.headers,
-      body: Buffer.concat(chunks).toString('utf8'),
-    };
-    this.requests.push(request);
-    let reply: Reply;
-    try {
-      reply = this.handle(request);
-    } catch {
-      reply = failure(500, 'Internal server error', 'Simulator error');
+  protected override failure(status: number, retryAfterSeconds?: number): Reply {
+    const reply =
+      status === 429
+        ? failure(429, 'Rate limit exceeded', 'Too many requests for this user')
+        : failure(status, 'Service unavailable', 'Simulated failure');
+    if (retryAfterSeconds !== undefined) {
+      reply.headers = { 'retry-after': String(retryAfterSeconds) };
     }
-    const headers: Record<string, string> = { ...reply.headers };
-    if (reply.body !== undefined) headers['content-type'] = 'application/json;charset=UTF-8';
-    res.writeHead(reply.status, headers);
-    res.end(reply.body === undefined ? undefined : JSON.stringify(reply.body));
+    return reply;
   }
 
-  private handle(request: ServiceNowRecordedRequest): Reply {
-    if (this.failure.remaining > 0) {
-      this.failure.remaining--;
-      const { status, retryAfterSeconds } = this.failure;
-      const reply =
-        status === 429
-          ? failure(429, 'Rate limit exceeded', 'Too many requests for this user')
-          : failure(status, 'Service unavailable', 'Simulated failure');
-      if (retryAfterSeconds !== undefined) {
-        reply.headers = { 'retry-after': String(retryAfterSeconds) };
-      }
-      return reply;
-    }
+  protected override internalError(): Reply {
+    return failure(500, 'Internal server error', 'Simulator error');
+  }
+
+  protected override decorate(reply: Reply): Reply {
+    return withHeaders(reply, 'application/json;charset=UTF-8');
+  }
+
+  protected handle(request: ServiceNowRecordedRequest): Reply {
     if (!this.authenticated(request.headers.authorization)) {
       return failure(401, 'User Not Authenticated', 'Required to provide Auth information');
     }
@@ -224,7 +166,7 @@ export class ServiceNowSimulator {
     if (method === 'POST' && path === '/api/now/table/incident') return this.create(request);
     const single = /^\/api\/now\/table\/incident\/([0-9a-f]{32})$/.exec(path);
     if (single && method === 'GET') {
-      const incident = this.store.find((i) => i.sys_id === single[1]);
+      const incident = this.received.find((i) => i.sys_id === single[1]);
       return incident
         ? { status: 200, body: { result: incident } }
         : failure(
@@ -258,7 +200,7 @@ export class ServiceNowSimulator {
     }
     const limit = Number(request.query.get('sysparm_limit') ?? '10000');
     const fields = request.query.get('sysparm_fields')?.split(',').filter(Boolean);
-    const matches = this.store
+    const matches = this.received
       .filter((incident) =>
         conditions.every(([field, value]) => fieldText(incident, field) === value),
       )
@@ -330,7 +272,7 @@ export class ServiceNowSimulator {
       typeof fields[key] === 'string' ? fields[key] : fallback;
     const incident: ServiceNowSimulatedIncident = {
       sys_id: randomBytes(16).toString('hex'),
-      number: `INC${String(10001 + this.store.length).padStart(7, '0')}`,
+      number: `INC${String(10001 + this.received.length).padStart(7, '0')}`,
       short_description: str('short_description'),
       description: str('description'),
       urgency: str('urgency', '3'),
@@ -353,7 +295,7 @@ export class ServiceNowSimulator {
     if (typeof fields.work_notes === 'string' && fields.work_notes) {
       incident.work_notes.push({ value: fields.work_notes, created_on: now });
     }
-    this.store.push(incident);
+    this.received.push(incident);
     return {
       status: 201,
       headers: { location: `${this.url}/api/now/table/incident/${incident.sys_id}` },
@@ -362,7 +304,7 @@ export class ServiceNowSimulator {
   }
 
   private update(sysId: string, request: ServiceNowRecordedRequest): Reply {
-    const incident = this.store.find((i) => i.sys_id === sysId);
+    const incident = this.received.find((i) => i.sys_id === sysId);
     if (!incident) {
       return failure(
         404,

@@ -49,7 +49,7 @@ export abstract class SimulatorServer<TReceived> {
   private server: Server | undefined;
   private readonly failures: PendingFailure[] = [];
 
-  constructor(private readonly options: SimulatorOptions = {}) {}
+  constructor(private readonly serverOptions: SimulatorOptions = {}) {}
 
   /** Starts listening; resolves to the base URL, e.g. `http://127.0.0.1:41234`. */
   async start(): Promise<string> {
@@ -58,7 +58,7 @@ export abstract class SimulatorServer<TReceived> {
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => {
+      server.listen(this.serverOptions.port ?? 0, this.serverOptions.host ?? '127.0.0.1', () => {
         server.off('error', reject);
         resolve();
       });
@@ -69,7 +69,7 @@ export abstract class SimulatorServer<TReceived> {
   get url(): string {
     const address = this.server?.address() as AddressInfo | null | undefined;
     if (!address) throw new Error(`${this.constructor.name} is not listening`);
-    return `http://${this.options.host ?? '127.0.0.1'}:${address.port}`;
+    return `http://${this.serverOptions.host ?? '127.0.0.1'}:${address.port}`;
   }
 
   async stop(): Promise<void> {
@@ -104,6 +104,16 @@ export abstract class SimulatorServer<TReceived> {
     };
   }
 
+  /** The answer when `handle` throws; subclasses word it as their product does. */
+  protected internalError(error: unknown): SimulatorResponse {
+    return { status: 500, body: error instanceof Error ? error.message : 'internal error' };
+  }
+
+  /** A last look at every answer before it is written (e.g. headers the product always sends). */
+  protected decorate(response: SimulatorResponse): SimulatorResponse {
+    return response;
+  }
+
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     try {
@@ -128,8 +138,9 @@ export abstract class SimulatorServer<TReceived> {
         ? this.failure(failure.status, failure.retryAfterSeconds)
         : this.handle(request);
     } catch (error) {
-      response = { status: 500, body: error instanceof Error ? error.message : 'internal error' };
+      response = this.internalError(error);
     }
+    response = this.decorate(response);
     const body =
       response.body === undefined
         ? ''
@@ -162,4 +173,18 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 export function header(request: SimulatorRequest, name: string): string | undefined {
   const value = request.headers[name.toLowerCase()];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * `response` with `headers` underneath its own and, when it has a body, `content-type` set to
+ * `contentType` (overriding any the response named).
+ */
+export function withHeaders(
+  response: SimulatorResponse,
+  contentType: string,
+  headers: Record<string, string> = {},
+): SimulatorResponse {
+  const merged: Record<string, string> = { ...headers, ...response.headers };
+  if (response.body !== undefined) merged['content-type'] = contentType;
+  return { ...response, headers: merged };
 }

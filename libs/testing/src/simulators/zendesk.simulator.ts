@@ -1,11 +1,9 @@
 import {
-  createServer,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
-import type { AddressInfo } from 'node:net';
+  SimulatorServer,
+  withHeaders,
+  type SimulatorRequest,
+  type SimulatorResponse,
+} from './simulator-server';
 
 export interface ZendeskSimulatorOptions {
   /** The agent whose API token is accepted (`{email}/token:{apiToken}`). */
@@ -29,104 +27,47 @@ export interface ZendeskSimulatedTicket {
   created_at: string;
 }
 
-export interface ZendeskRecordedRequest {
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
+export type ZendeskRecordedRequest = SimulatorRequest;
 
 const PRIORITIES = ['low', 'normal', 'high', 'urgent'];
 const TYPES = ['problem', 'incident', 'question', 'task'];
 
-type Reply = { status: number; body?: unknown; headers?: Record<string, string> };
+type Reply = SimulatorResponse;
 
 /**
  * A Zendesk Support account on 127.0.0.1 speaking the Tickets API shape: API-token basic auth,
  * `POST /api/v2/tickets.json` with Zendesk's `422 RecordInvalid` answers, tickets listed by
  * `external_id`, `GET /api/v2/users/me.json`, and injected failures (`failNext`) with Retry-After.
  */
-export class ZendeskSimulator {
-  readonly requests: ZendeskRecordedRequest[] = [];
-  private readonly store: ZendeskSimulatedTicket[] = [];
-  private server: Server | undefined;
-  private failure = {
-    remaining: 0,
-    status: 503,
-    retryAfterSeconds: undefined as number | undefined,
-  };
-
-  constructor(private readonly options: ZendeskSimulatorOptions) {}
+export class ZendeskSimulator extends SimulatorServer<ZendeskSimulatedTicket> {
+  constructor(private readonly options: ZendeskSimulatorOptions) {
+    super();
+  }
 
   get tickets(): readonly ZendeskSimulatedTicket[] {
-    return this.store;
+    return this.received;
   }
 
-  /** Answer the next `count` requests with `status` (and `Retry-After` when given). */
-  failNext(count: number, status: number, retryAfterSeconds?: number): void {
-    this.failure = { remaining: count, status, retryAfterSeconds };
-  }
-
-  async start(): Promise<string> {
-    const server = createServer((req, res) => void this.onRequest(req, res));
-    this.server = server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return this.url;
-  }
-
-  get url(): string {
-    const address = this.server?.address() as AddressInfo | null | undefined;
-    if (!address) throw new Error('zendesk simulator is not listening');
-    return `http://127.0.0.1:${address.port}`;
-  }
-
-  async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const request: ZendeskRecordedRequest = {
-      method: req.method ?? 'GET',
-      path: url.pathname,
-      query: url.searchParams,
-      headers: req.headers,
-      body: Buffer.concat(chunks).toString('utf8'),
+  protected override failure(status: number, retryAfterSeconds?: number): Reply {
+    return {
+      status,
+      headers: retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) },
+      body:
+        status === 429
+          ? { error: 'APIRateLimitExceeded', description: 'Too many requests' }
+          : { error: 'ServiceUnavailable', description: 'Simulated failure' },
     };
-    this.requests.push(request);
-    let reply: Reply;
-    try {
-      reply = this.handle(request);
-    } catch {
-      reply = { status: 500, body: { error: 'InternalError' } };
-    }
-    const headers: Record<string, string> = { ...reply.headers };
-    if (reply.body !== undefined) headers['content-type'] = 'application/json; charset=utf-8';
-    res.writeHead(reply.status, headers);
-    res.end(reply.body === undefined ? undefined : JSON.stringify(reply.body));
   }
 
-  private handle(request: ZendeskRecordedRequest): Reply {
-    if (this.failure.remaining > 0) {
-      this.failure.remaining--;
-      const { status, retryAfterSeconds } = this.failure;
-      return {
-        status,
-        headers:
-          retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) },
-        body:
-          status === 429
-            ? { error: 'APIRateLimitExceeded', description: 'Too many requests' }
-            : { error: 'ServiceUnavailable', description: 'Simulated failure' },
-      };
-    }
+  protected override internalError(): Reply {
+    return { status: 500, body: { error: 'InternalError' } };
+  }
+
+  protected override decorate(reply: Reply): Reply {
+    return withHeaders(reply, 'application/json; charset=utf-8');
+  }
+
+  protected handle(request: ZendeskRecordedRequest): Reply {
     const auth = this.authenticate(request.headers.authorization);
     const { method, path } = request;
     if (method === 'GET' && path === '/api/v2/users/me.json') {
@@ -142,7 +83,9 @@ export class ZendeskSimulator {
     if (method === 'GET' && path === '/api/v2/tickets.json') {
       const externalId = request.query.get('external_id');
       const tickets =
-        externalId === null ? this.store : this.store.filter((t) => t.external_id === externalId);
+        externalId === null
+          ? this.received
+          : this.received.filter((t) => t.external_id === externalId);
       return {
         status: 200,
         body: { tickets, next_page: null, previous_page: null, count: tickets.length },
@@ -150,7 +93,7 @@ export class ZendeskSimulator {
     }
     const single = /^\/api\/v2\/tickets\/(\d+)\.json$/.exec(path);
     if (method === 'GET' && single) {
-      const ticket = this.store.find((t) => t.id === Number(single[1]));
+      const ticket = this.received.find((t) => t.id === Number(single[1]));
       return ticket
         ? { status: 200, body: { ticket } }
         : { status: 404, body: { error: 'RecordNotFound', description: 'Not found' } };
@@ -216,7 +159,7 @@ export class ZendeskSimulator {
       typeof t.subject === 'string' && t.subject ? t.subject : description.slice(0, 80);
     const requester = (t.requester as { email?: unknown } | undefined)?.email;
     const created: ZendeskSimulatedTicket = {
-      id: this.store.length + 1,
+      id: this.received.length + 1,
       external_id: typeof t.external_id === 'string' ? t.external_id : null,
       subject,
       description,
@@ -235,7 +178,7 @@ export class ZendeskSimulator {
       requester_email: typeof requester === 'string' ? requester : this.options.email,
       created_at: new Date().toISOString(),
     };
-    this.store.push(created);
+    this.received.push(created);
     return {
       status: 201,
       headers: { location: `${this.url}/api/v2/tickets/${created.id}.json` },

@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { plainToInstance } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
@@ -10,9 +9,8 @@ import {
   IsUrl,
   Matches,
   MinLength,
-  validateSync,
-  type ValidationError,
 } from 'class-validator';
+import { objectEntries, parseCheckedConfig } from '../webhook/integration-support';
 
 /** Config keys whose values are never echoed back (errors, logs, API answers). */
 export const SECRET_FIELDS = ['token'] as const;
@@ -96,68 +94,47 @@ export class GitHubConfig {
   api_url = 'https://api.github.com';
 }
 
-function describe(errors: ValidationError[], prefix: string, out: string[]): void {
-  for (const error of errors) {
-    const path = `${prefix}${error.property}`;
-    const messages = Object.values(error.constraints ?? {});
-    if (messages.length > 0) out.push(`${path}: ${messages.join('; ')}`);
-    describe(error.children ?? [], `${path}.`, out);
-  }
-}
-
-function entries(value: unknown): [string, unknown][] {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? Object.entries(value)
-    : [];
-}
-
 /**
  * Validates a plain `integrations.github` object. Throws one Error naming every bad field
  * (values are never quoted, so secrets cannot leak through it).
  */
 export function parseGitHubConfig(plain: unknown): GitHubConfig {
-  if (typeof plain !== 'object' || plain === null || Array.isArray(plain)) {
-    throw new Error('Invalid github config: expected an object');
-  }
-  const config = plainToInstance(GitHubConfig, plain, { exposeDefaultValues: true });
-  const problems: string[] = [];
-  describe(validateSync(config, { whitelist: true, forbidNonWhitelisted: true }), '', problems);
-  const repositories = entries(config.repositories);
-  for (const [name, value] of repositories) {
-    const valid =
-      typeof value === 'string' &&
-      (/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(value) ||
-        (NAME.test(value) && config.organization !== undefined));
-    if (!valid) {
-      problems.push(`repositories.${name}: must be owner/repo (or repo with organization set)`);
+  return parseCheckedConfig('github', GitHubConfig, plain, (config, problems) => {
+    const repositories = objectEntries(config.repositories);
+    for (const [name, value] of repositories) {
+      const valid =
+        typeof value === 'string' &&
+        (/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(value) ||
+          (NAME.test(value) && config.organization !== undefined));
+      if (!valid) {
+        problems.push(`repositories.${name}: must be owner/repo (or repo with organization set)`);
+      }
     }
-  }
-  if (config.repositories !== undefined && repositories.length === 0) {
-    problems.push('repositories: needs at least one repository');
-  }
-  for (const key of ['issue_repository', 'workflow_repository'] as const) {
-    const chosen = config[key];
-    if (chosen !== undefined && !repositories.some(([name]) => name === chosen)) {
-      problems.push(`${key}: must name an entry of repositories`);
+    if (config.repositories !== undefined && repositories.length === 0) {
+      problems.push('repositories: needs at least one repository');
     }
-  }
-  for (const [name, value] of entries(config.workflow_triggers)) {
-    if (
-      typeof value !== 'string' ||
-      !/^(\.github\/workflows\/)?[A-Za-z0-9_.-]+\.ya?ml$/.test(value)
-    ) {
-      problems.push(`workflow_triggers.${name}: must be a workflow file (.yml or .yaml)`);
+    for (const key of ['issue_repository', 'workflow_repository'] as const) {
+      const chosen = config[key];
+      if (chosen !== undefined && !repositories.some(([name]) => name === chosen)) {
+        problems.push(`${key}: must name an entry of repositories`);
+      }
     }
-  }
-  const inputs = entries(config.workflow_inputs);
-  if (inputs.length > GITHUB_MAX_WORKFLOW_INPUTS) {
-    problems.push(`workflow_inputs: at most ${GITHUB_MAX_WORKFLOW_INPUTS} inputs`);
-  }
-  for (const [name, value] of inputs) {
-    if (typeof value !== 'string' || !/^[A-Za-z_][A-Za-z0-9_-]*$/.test(name)) {
-      problems.push(`workflow_inputs.${name}: must be an input name with a string template`);
+    for (const [name, value] of objectEntries(config.workflow_triggers)) {
+      if (
+        typeof value !== 'string' ||
+        !/^(\.github\/workflows\/)?[A-Za-z0-9_.-]+\.ya?ml$/.test(value)
+      ) {
+        problems.push(`workflow_triggers.${name}: must be a workflow file (.yml or .yaml)`);
+      }
     }
-  }
-  if (problems.length > 0) throw new Error(`Invalid github config: ${problems.join('; ')}`);
-  return config;
+    const inputs = objectEntries(config.workflow_inputs);
+    if (inputs.length > GITHUB_MAX_WORKFLOW_INPUTS) {
+      problems.push(`workflow_inputs: at most ${GITHUB_MAX_WORKFLOW_INPUTS} inputs`);
+    }
+    for (const [name, value] of inputs) {
+      if (typeof value !== 'string' || !/^[A-Za-z_][A-Za-z0-9_-]*$/.test(name)) {
+        problems.push(`workflow_inputs.${name}: must be an input name with a string template`);
+      }
+    }
+  });
 }

@@ -1,6 +1,4 @@
-import picomatch from 'picomatch';
 import {
-  classifyResponse,
   retryAfterMs,
   truncate,
   type DeliveryOutcome,
@@ -11,6 +9,14 @@ import {
   type OutboundRequest,
 } from '../integration';
 import type { Notification } from '../notification';
+import {
+  maskSecrets,
+  parseJsonBody,
+  placeholderValues,
+  renderPlaceholders,
+  subjectMatches,
+  classifyRedacted,
+} from '../webhook/integration-support';
 import { GITHUB_MAX_WORKFLOW_INPUTS, SECRET_FIELDS, type GitHubConfig } from './github.config';
 
 /** GitHub caps issue titles at 256 characters and bodies at 65,536. */
@@ -27,60 +33,16 @@ export function issueMarker(notificationId: string): string {
   return `<!-- telcomesh-notification: ${notificationId.replace(/--/g, '- -')} -->`;
 }
 
-/** Values for `{placeholders}`: notification properties, then fields (snake_case too), then labels. */
-function placeholders(notification: Notification): Map<string, string> {
-  const values = new Map<string, string>([
-    ['id', notification.id],
-    ['kind', notification.kind],
-    ['subject', notification.subject],
-    ['title', notification.title],
-    ['summary', notification.summary],
-    ['severity', notification.severity],
-    ['status', notification.status],
-    ['occurred_at', notification.occurredAt.toISOString()],
-    ['site', notification.site ?? ''],
-    ['tenant', notification.tenant ?? ''],
-    ['url', notification.url ?? ''],
-  ]);
-  for (const field of notification.fields) {
-    values.set(field.name, field.value);
-    values.set(
-      field.name
-        .toLowerCase()
-        .replace(/[^a-z0-9]+/g, '_')
-        .replace(/^_|_$/g, ''),
-      field.value,
-    );
-  }
-  for (const [key, value] of Object.entries(notification.labels)) values.set(key, value);
-  return values;
-}
-
 /** `{name}` → value; unknown placeholders become empty (inputs are data, not display text). */
 export function renderInput(template: string, notification: Notification): string {
-  const values = placeholders(notification);
-  return template.replace(
-    /\{([A-Za-z0-9_. -]+)\}/g,
-    (_whole, name: string) => values.get(name) ?? '',
-  );
+  return renderPlaceholders(template, placeholderValues(notification), () => '');
 }
 
 /** Dotted-subject glob: `.` separates segments, so `app.database.*` matches `app.database.host`. */
-export function subjectMatches(patterns: readonly string[], subject: string): boolean {
-  const path = subject.split('.').join('/');
-  return patterns.some((pattern) => picomatch(pattern.split('.').join('/'))(path));
-}
+export { subjectMatches } from '../webhook/integration-support';
 
 function escapeCell(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
-}
-
-function parseJson(body: string): unknown {
-  try {
-    return JSON.parse(body) as unknown;
-  } catch {
-    return undefined;
-  }
 }
 
 interface ListedIssue {
@@ -244,10 +206,7 @@ export class GitHubIntegration implements Integration {
         return { result: 'retry', status, reason, retryAfterMs: GITHUB_SECONDARY_LIMIT_WAIT_MS };
       }
     }
-    const outcome = classifyResponse(response, this.now);
-    return outcome.result === 'delivered'
-      ? outcome
-      : { ...outcome, reason: this.redact(outcome.reason) };
+    return classifyRedacted(response, (text) => this.redact(text), this.now);
   }
 
   async deliver(notifications: Notification[], http: HttpSend): Promise<DeliveryOutcome> {
@@ -290,7 +249,7 @@ export class GitHubIntegration implements Integration {
         latencyMs,
       };
     }
-    const repo = parseJson(response.body) as { permissions?: { push?: boolean } } | undefined;
+    const repo = parseJsonBody(response.body) as { permissions?: { push?: boolean } } | undefined;
     const detail =
       repo?.permissions?.push === false
         ? `${repository} is read-only for this token`
@@ -302,7 +261,7 @@ export class GitHubIntegration implements Integration {
     const listed = await http(this.listRequest(notification));
     if (listed.status !== 200) return this.classify(listed);
     const marker = issueMarker(notification.id);
-    const issues = parseJson(listed.body);
+    const issues = parseJsonBody(listed.body);
     const existing = Array.isArray(issues)
       ? (issues as ListedIssue[]).find((i) => !i.pull_request && i.body?.includes(marker))
       : undefined;
@@ -312,18 +271,17 @@ export class GitHubIntegration implements Integration {
     const created = await http(this.createIssueRequest(notification));
     const outcome = this.classify(created);
     if (outcome.result !== 'delivered') return outcome;
-    const issue = parseJson(created.body) as { number?: number } | undefined;
+    const issue = parseJsonBody(created.body) as { number?: number } | undefined;
     return issue?.number !== undefined
       ? { ...outcome, reference: `${repository}#${issue.number}` }
       : outcome;
   }
 
-  private redact(value: string): string {
-    let out = value;
-    for (const field of SECRET_FIELDS) {
-      const secret = this.config[field];
-      if (secret) out = out.split(secret).join('[REDACTED]');
-    }
-    return out;
+  private redact(text: string): string {
+    return maskSecrets(
+      text,
+      SECRET_FIELDS.map((field) => this.config[field]),
+      '[REDACTED]',
+    );
   }
 }

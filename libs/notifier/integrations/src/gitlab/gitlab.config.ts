@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { plainToInstance } from 'class-transformer';
 import {
   Allow,
   IsArray,
@@ -9,9 +8,8 @@ import {
   IsString,
   IsUrl,
   MinLength,
-  validateSync,
-  type ValidationError,
 } from 'class-validator';
+import { objectEntries, parseCheckedConfig } from '../webhook/integration-support';
 
 /** Config keys whose values are never echoed back (errors, logs, API answers). */
 export const SECRET_FIELDS = ['token', 'trigger_token'] as const;
@@ -77,57 +75,35 @@ export class GitLabConfig {
   mr_target_branch?: string;
 }
 
-function describe(errors: ValidationError[], prefix: string, out: string[]): void {
-  for (const error of errors) {
-    const path = `${prefix}${error.property}`;
-    const messages = Object.values(error.constraints ?? {});
-    if (messages.length > 0) out.push(`${path}: ${messages.join('; ')}`);
-    describe(error.children ?? [], `${path}.`, out);
-  }
-}
-
-function entries(value: unknown): [string, unknown][] {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? Object.entries(value)
-    : [];
-}
-
 /**
  * Validates a plain `integrations.gitlab` object. Throws one Error naming every bad field
  * (values are never quoted, so secrets cannot leak through it).
  */
 export function parseGitLabConfig(plain: unknown): GitLabConfig {
-  if (typeof plain !== 'object' || plain === null || Array.isArray(plain)) {
-    throw new Error('Invalid gitlab config: expected an object');
-  }
-  const raw = plain as Record<string, unknown>;
-  const config = plainToInstance(GitLabConfig, plain, { exposeDefaultValues: true });
-  const problems: string[] = [];
-  describe(validateSync(config, { whitelist: true, forbidNonWhitelisted: true }), '', problems);
-  const projectId = raw.project_id;
-  const validId =
-    (typeof projectId === 'number' && Number.isInteger(projectId) && projectId > 0) ||
-    (typeof projectId === 'string' &&
-      (/^\d+$/.test(projectId) || /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/.test(projectId)));
-  if (!validId) problems.push('project_id: must be a numeric id or a group/project path');
-  else config.project_id = projectId;
-  const triggers = entries(config.pipeline_triggers);
-  for (const [name, ref] of triggers) {
-    if (typeof ref !== 'string' || ref.trim() === '') {
-      problems.push(`pipeline_triggers.${name}: must be a branch or tag name`);
+  return parseCheckedConfig('gitlab', GitLabConfig, plain, (config, problems, raw) => {
+    const projectId = raw.project_id;
+    const validId =
+      (typeof projectId === 'number' && Number.isInteger(projectId) && projectId > 0) ||
+      (typeof projectId === 'string' &&
+        (/^\d+$/.test(projectId) || /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/.test(projectId)));
+    if (!validId) problems.push('project_id: must be a numeric id or a group/project path');
+    else config.project_id = projectId;
+    const triggers = objectEntries(config.pipeline_triggers);
+    for (const [name, ref] of triggers) {
+      if (typeof ref !== 'string' || ref.trim() === '') {
+        problems.push(`pipeline_triggers.${name}: must be a branch or tag name`);
+      }
     }
-  }
-  if (triggers.length > 0 && config.trigger_token === undefined) {
-    problems.push('trigger_token: required when pipeline_triggers are configured');
-  }
-  for (const [name, value] of entries(config.pipeline_variables)) {
-    if (typeof value !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-      problems.push(`pipeline_variables.${name}: must be a variable name with a string template`);
+    if (triggers.length > 0 && config.trigger_token === undefined) {
+      problems.push('trigger_token: required when pipeline_triggers are configured');
     }
-  }
-  if (config.auto_create_mrs === true) {
-    problems.push('auto_create_mrs: merge request creation is not supported');
-  }
-  if (problems.length > 0) throw new Error(`Invalid gitlab config: ${problems.join('; ')}`);
-  return config;
+    for (const [name, value] of objectEntries(config.pipeline_variables)) {
+      if (typeof value !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+        problems.push(`pipeline_variables.${name}: must be a variable name with a string template`);
+      }
+    }
+    if (config.auto_create_mrs === true) {
+      problems.push('auto_create_mrs: merge request creation is not supported');
+    }
+  });
 }

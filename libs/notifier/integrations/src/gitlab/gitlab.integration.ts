@@ -1,7 +1,5 @@
 import { createHash } from 'node:crypto';
-import picomatch from 'picomatch';
 import {
-  classifyResponse,
   truncate,
   type DeliveryOutcome,
   type HttpResponse,
@@ -11,6 +9,16 @@ import {
   type OutboundRequest,
 } from '../integration';
 import type { Notification } from '../notification';
+import {
+  classifyRedacted,
+  configChangeVariables,
+  jsonApiHeaders,
+  maskSecrets,
+  parseJsonBody,
+  placeholderValues,
+  renderPlaceholders,
+  subjectMatches,
+} from '../webhook/integration-support';
 import { SECRET_FIELDS, type GitLabConfig } from './gitlab.config';
 
 /** GitLab caps issue titles at 255 characters and descriptions at 1,048,576. */
@@ -23,73 +31,24 @@ export function issueMarker(notificationId: string): string {
   return `telcomesh-${createHash('sha256').update(notificationId).digest('hex').slice(0, 24)}`;
 }
 
-function field(notification: Notification, ...names: string[]): string | undefined {
-  const wanted = names.map((n) => n.toLowerCase());
-  return notification.fields.find((f) => wanted.includes(f.name.toLowerCase()))?.value;
-}
-
-function placeholders(notification: Notification): Map<string, string> {
-  const values = new Map<string, string>([
-    ['id', notification.id],
-    ['kind', notification.kind],
-    ['subject', notification.subject],
-    ['title', notification.title],
-    ['summary', notification.summary],
-    ['severity', notification.severity],
-    ['status', notification.status],
-    ['occurred_at', notification.occurredAt.toISOString()],
-    ['site', notification.site ?? ''],
-    ['tenant', notification.tenant ?? ''],
-    ['url', notification.url ?? ''],
-  ]);
-  for (const f of notification.fields) {
-    values.set(f.name, f.value);
-    values.set(
-      f.name
-        .toLowerCase()
-        .replace(/[^a-z0-9]+/g, '_')
-        .replace(/^_|_$/g, ''),
-      f.value,
-    );
-  }
-  for (const [key, value] of Object.entries(notification.labels)) values.set(key, value);
-  return values;
-}
-
 /**
  * The seed pipeline's parameters: CONFIG_KEY, CONFIG_VALUE and USER_ID come from the labels
  * (`config_key`, `config_value`/`new_value`, `user_id`/`changed_by`) or the config-change fields
  * (Key, New Value, Changed By); the CONFIG_KEY falls back to the subject.
  */
 export function defaultVariables(notification: Notification): Record<string, string> {
-  const labels = notification.labels;
   return {
     EVENT_ID: notification.id,
     EVENT_KIND: notification.kind,
     EVENT_SUBJECT: notification.subject,
     EVENT_SEVERITY: notification.severity,
     EVENT_STATUS: notification.status,
-    CONFIG_KEY:
-      labels.config_key ?? field(notification, 'Key', 'Config Key') ?? notification.subject,
-    CONFIG_VALUE:
-      labels.config_value ?? labels.new_value ?? field(notification, 'New Value', 'Value') ?? '',
-    USER_ID: labels.user_id ?? labels.changed_by ?? field(notification, 'Changed By', 'User') ?? '',
+    ...configChangeVariables(notification),
   };
 }
 
 /** Dotted-subject glob: `.` separates segments, so `app.database.*` matches `app.database.host`. */
-export function subjectMatches(patterns: readonly string[], subject: string): boolean {
-  const path = subject.split('.').join('/');
-  return patterns.some((pattern) => picomatch(pattern.split('.').join('/'))(path));
-}
-
-function parseJson(body: string): unknown {
-  try {
-    return JSON.parse(body) as unknown;
-  } catch {
-    return undefined;
-  }
-}
+export { subjectMatches } from '../webhook/integration-support';
 
 /**
  * GitLab (REST API v4): opens an issue per notification (`auto_create_issues`) and triggers the
@@ -110,11 +69,7 @@ export class GitLabIntegration implements Integration {
   constructor(private readonly config: GitLabConfig) {
     this.apiUrl = `${config.base_url.replace(/\/+$/, '')}/api/v4`;
     this.project = encodeURIComponent(String(config.project_id));
-    this.headers = {
-      'private-token': config.token,
-      accept: 'application/json',
-      'user-agent': 'TelcoMesh-Notifier',
-    };
+    this.headers = jsonApiHeaders({ 'private-token': config.token });
   }
 
   triggersPipelines(notification: Notification): boolean {
@@ -154,13 +109,10 @@ export class GitLabIntegration implements Integration {
   }
 
   buildVariables(notification: Notification): Record<string, string> {
-    const values = placeholders(notification);
+    const values = placeholderValues(notification);
     const variables = defaultVariables(notification);
     for (const [name, template] of Object.entries(this.config.pipeline_variables)) {
-      variables[name] = template.replace(
-        /\{([A-Za-z0-9_. -]+)\}/g,
-        (_w, key: string) => values.get(key) ?? '',
-      );
+      variables[name] = renderPlaceholders(template, values, () => '');
     }
     for (const name of Object.keys(variables)) {
       variables[name] = truncate(variables[name], GITLAB_VARIABLE_MAX);
@@ -227,7 +179,7 @@ export class GitLabIntegration implements Integration {
             return { ...outcome, reason: `pipeline ${name}: ${outcome.reason}` };
           }
           status = outcome.status;
-          const pipeline = parseJson(response.body) as { id?: number } | undefined;
+          const pipeline = parseJsonBody(response.body) as { id?: number } | undefined;
           references.push(`pipeline:${name}${pipeline?.id !== undefined ? `#${pipeline.id}` : ''}`);
         }
       }
@@ -246,7 +198,7 @@ export class GitLabIntegration implements Integration {
     if (response.status !== 200) {
       return { healthy: false, detail: this.redact(`HTTP ${response.status}`), latencyMs };
     }
-    const project = parseJson(response.body) as { path_with_namespace?: string } | undefined;
+    const project = parseJsonBody(response.body) as { path_with_namespace?: string } | undefined;
     return {
       healthy: true,
       detail: `project ${project?.path_with_namespace ?? String(this.config.project_id)} reachable`,
@@ -258,7 +210,7 @@ export class GitLabIntegration implements Integration {
     const search = await http(this.searchRequest(notification));
     if (search.status !== 200) return this.classify(search);
     const marker = issueMarker(notification.id);
-    const found = parseJson(search.body);
+    const found = parseJsonBody(search.body);
     const existing = Array.isArray(found)
       ? (found as { iid: number; description?: string | null }[]).find((i) =>
           i.description?.includes(marker),
@@ -268,23 +220,19 @@ export class GitLabIntegration implements Integration {
     const created = await http(this.createIssueRequest(notification));
     const outcome = this.classify(created);
     if (outcome.result !== 'delivered') return outcome;
-    const issue = parseJson(created.body) as { iid?: number } | undefined;
+    const issue = parseJsonBody(created.body) as { iid?: number } | undefined;
     return issue?.iid !== undefined ? { ...outcome, reference: `issue#${issue.iid}` } : outcome;
   }
 
   private classify(response: HttpResponse): DeliveryOutcome {
-    const outcome = classifyResponse(response);
-    return outcome.result === 'delivered'
-      ? outcome
-      : { ...outcome, reason: this.redact(outcome.reason) };
+    return classifyRedacted(response, (text) => this.redact(text));
   }
 
-  private redact(value: string): string {
-    let out = value;
-    for (const key of SECRET_FIELDS) {
-      const secret = this.config[key];
-      if (secret) out = out.split(secret).join('[REDACTED]');
-    }
-    return out;
+  private redact(text: string): string {
+    return maskSecrets(
+      text,
+      SECRET_FIELDS.map((field) => this.config[field]),
+      '[REDACTED]',
+    );
   }
 }

@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { plainToInstance } from 'class-transformer';
 import {
   ArrayMinSize,
   IsArray,
@@ -9,9 +8,8 @@ import {
   IsUrl,
   Matches,
   MinLength,
-  validateSync,
-  type ValidationError,
 } from 'class-validator';
+import { parseCheckedConfig } from '../webhook/integration-support';
 
 /** Config keys whose values are never echoed back (errors, logs, API answers). */
 export const SECRET_FIELDS = ['api_token'] as const;
@@ -48,34 +46,19 @@ export class JenkinsConfig {
   job_parameters: Record<string, string> = {};
 }
 
-function describe(errors: ValidationError[], prefix: string, out: string[]): void {
-  for (const error of errors) {
-    const path = `${prefix}${error.property}`;
-    const messages = Object.values(error.constraints ?? {});
-    if (messages.length > 0) out.push(`${path}: ${messages.join('; ')}`);
-    describe(error.children ?? [], `${path}.`, out);
-  }
-}
-
 /**
  * Validates a plain `integrations.jenkins` object. Throws one Error naming every bad field
  * (values are never quoted, so secrets cannot leak through it).
  */
 export function parseJenkinsConfig(plain: unknown): JenkinsConfig {
-  if (typeof plain !== 'object' || plain === null || Array.isArray(plain)) {
-    throw new Error('Invalid jenkins config: expected an object');
-  }
-  const config = plainToInstance(JenkinsConfig, plain, { exposeDefaultValues: true });
-  const problems: string[] = [];
-  describe(validateSync(config, { whitelist: true, forbidNonWhitelisted: true }), '', problems);
-  const parameters = config.job_parameters as unknown;
-  if (typeof parameters === 'object' && parameters !== null && !Array.isArray(parameters)) {
-    for (const [name, value] of Object.entries(parameters)) {
-      if (typeof value !== 'string' || name.trim() === '') {
-        problems.push(`job_parameters.${name}: must be a string`);
+  return parseCheckedConfig('jenkins', JenkinsConfig, plain, (config, problems) => {
+    const parameters = config.job_parameters as unknown;
+    if (typeof parameters === 'object' && parameters !== null && !Array.isArray(parameters)) {
+      for (const [name, value] of Object.entries(parameters)) {
+        if (typeof value !== 'string' || name.trim() === '') {
+          problems.push(`job_parameters.${name}: must be a string`);
+        }
       }
     }
-  }
-  if (problems.length > 0) throw new Error(`Invalid jenkins config: ${problems.join('; ')}`);
-  return config;
+  });
 }

@@ -1,6 +1,4 @@
-import picomatch from 'picomatch';
 import {
-  classifyResponse,
   truncate,
   type DeliveryOutcome,
   type HttpResponse,
@@ -10,6 +8,16 @@ import {
   type OutboundRequest,
 } from '../integration';
 import type { Notification } from '../notification';
+import {
+  basicAuthorization,
+  classifyRedacted,
+  configChangeVariables,
+  deliverEachWithReferences,
+  jsonApiHeaders,
+  maskSecrets,
+  parseJsonBody,
+  subjectMatches,
+} from '../webhook/integration-support';
 import { SECRET_FIELDS, type JenkinsConfig } from './jenkins.config';
 
 export const JENKINS_PARAMETER_MAX = 10_000;
@@ -18,10 +26,7 @@ export const JENKINS_RECENT_BUILDS = 50;
 export const SKIPPED_REFERENCE = 'skipped: no trigger pattern matched';
 
 /** Dotted-subject glob: `.` separates segments, so `app.database.*` matches `app.database.host`. */
-export function subjectMatches(patterns: readonly string[], subject: string): boolean {
-  const path = subject.split('.').join('/');
-  return patterns.some((pattern) => picomatch(pattern.split('.').join('/'))(path));
-}
+export { subjectMatches } from '../webhook/integration-support';
 
 /** `folder/job` → `/job/folder/job/job`. */
 export function jobPath(fullName: string): string {
@@ -31,11 +36,6 @@ export function jobPath(fullName: string): string {
     .join('');
 }
 
-function field(notification: Notification, ...names: string[]): string | undefined {
-  const wanted = names.map((n) => n.toLowerCase());
-  return notification.fields.find((f) => wanted.includes(f.name.toLowerCase()))?.value;
-}
-
 /**
  * The seed pipeline's parameters: CONFIG_KEY, CONFIG_VALUE and USER_ID come from the labels
  * (`config_key`, `config_value`/`new_value`, `user_id`/`changed_by`) or the config-change fields
@@ -43,23 +43,10 @@ function field(notification: Notification, ...names: string[]): string | undefin
  * notification id, which also makes the duplicate check possible.
  */
 export function eventParameters(notification: Notification): Record<string, string> {
-  const labels = notification.labels;
   return {
-    CONFIG_KEY:
-      labels.config_key ?? field(notification, 'Key', 'Config Key') ?? notification.subject,
-    CONFIG_VALUE:
-      labels.config_value ?? labels.new_value ?? field(notification, 'New Value', 'Value') ?? '',
-    USER_ID: labels.user_id ?? labels.changed_by ?? field(notification, 'Changed By', 'User') ?? '',
+    ...configChangeVariables(notification),
     EVENT_ID: notification.id,
   };
-}
-
-function parseJson(body: string): unknown {
-  try {
-    return JSON.parse(body) as unknown;
-  } catch {
-    return undefined;
-  }
 }
 
 interface JobBuilds {
@@ -92,12 +79,9 @@ export class JenkinsIntegration implements Integration {
 
   constructor(private readonly config: JenkinsConfig) {
     this.baseUrl = config.base_url.replace(/\/+$/, '');
-    const credentials = Buffer.from(`${config.username}:${config.api_token}`).toString('base64');
-    this.headers = {
-      authorization: `Basic ${credentials}`,
-      accept: 'application/json',
-      'user-agent': 'TelcoMesh-Notifier',
-    };
+    this.headers = jsonApiHeaders({
+      authorization: basicAuthorization(config.username, config.api_token),
+    });
   }
 
   /** True when the subject matches `trigger_patterns`; the router should send only these. */
@@ -140,15 +124,7 @@ export class JenkinsIntegration implements Integration {
   }
 
   async deliver(notifications: Notification[], http: HttpSend): Promise<DeliveryOutcome> {
-    const references: string[] = [];
-    let status = 200;
-    for (const notification of notifications) {
-      const outcome = await this.deliverOne(notification, http);
-      if (outcome.result !== 'delivered') return outcome;
-      status = outcome.status;
-      if (outcome.reference) references.push(outcome.reference);
-    }
-    return { result: 'delivered', status, reference: references.join(',') || undefined };
+    return deliverEachWithReferences(notifications, http, (n, h) => this.deliverOne(n, h));
   }
 
   async checkHealth(http: HttpSend): Promise<IntegrationHealth> {
@@ -162,7 +138,7 @@ export class JenkinsIntegration implements Integration {
     if (response.status !== 200) {
       return { healthy: false, detail: this.redact(`HTTP ${response.status}`), latencyMs };
     }
-    const info = parseJson(response.body) as { mode?: string } | undefined;
+    const info = parseJsonBody(response.body) as { mode?: string } | undefined;
     const version = response.headers['x-jenkins'];
     return {
       healthy: true,
@@ -177,7 +153,7 @@ export class JenkinsIntegration implements Integration {
     }
     const recent = await http(this.recentBuildsRequest());
     if (recent.status !== 200) return this.classify(recent);
-    const existing = (parseJson(recent.body) as JobBuilds | undefined)?.builds?.find((build) =>
+    const existing = (parseJsonBody(recent.body) as JobBuilds | undefined)?.builds?.find((build) =>
       build.actions?.some((action) =>
         action?.parameters?.some((p) => p.name === 'EVENT_ID' && p.value === notification.id),
       ),
@@ -192,7 +168,7 @@ export class JenkinsIntegration implements Integration {
     const crumb = await http(this.crumbRequest());
     const csrf: Record<string, string> = {};
     if (crumb.status === 200) {
-      const issued = parseJson(crumb.body) as
+      const issued = parseJsonBody(crumb.body) as
         { crumbRequestField?: string; crumb?: string } | undefined;
       if (!issued?.crumbRequestField || !issued.crumb) {
         return { result: 'retry', status: 200, reason: 'crumb issuer answered without a crumb' };
@@ -219,18 +195,14 @@ export class JenkinsIntegration implements Integration {
         .replace(/\s+/g, ' ')
         .trim(),
     };
-    const outcome = classifyResponse(trimmed);
-    return outcome.result === 'delivered'
-      ? outcome
-      : { ...outcome, reason: this.redact(outcome.reason) };
+    return classifyRedacted(trimmed, (text) => this.redact(text));
   }
 
-  private redact(value: string): string {
-    let out = value;
-    for (const key of SECRET_FIELDS) {
-      const secret = this.config[key];
-      if (secret) out = out.split(secret).join('[REDACTED]');
-    }
-    return out;
+  private redact(text: string): string {
+    return maskSecrets(
+      text,
+      SECRET_FIELDS.map((field) => this.config[field]),
+      '[REDACTED]',
+    );
   }
 }

@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { plainToInstance } from 'class-transformer';
 import {
   IsArray,
   IsObject,
@@ -8,9 +7,8 @@ import {
   IsUrl,
   Matches,
   MinLength,
-  validateSync,
-  type ValidationError,
 } from 'class-validator';
+import { parseCheckedConfig } from '../webhook/integration-support';
 
 /** Config keys whose values are never echoed back (errors, logs, API answers). */
 export const SECRET_FIELDS = ['api_token'] as const;
@@ -48,33 +46,18 @@ export class JiraConfig {
   labels: string[] = [];
 }
 
-function describe(errors: ValidationError[], prefix: string, out: string[]): void {
-  for (const error of errors) {
-    const path = `${prefix}${error.property}`;
-    const messages = Object.values(error.constraints ?? {});
-    if (messages.length > 0) out.push(`${path}: ${messages.join('; ')}`);
-    describe(error.children ?? [], `${path}.`, out);
-  }
-}
-
 /**
  * Validates a plain `integrations.jira` object. Throws one Error naming every bad field
  * (values are never quoted, so secrets cannot leak through it).
  */
 export function parseJiraConfig(plain: unknown): JiraConfig {
-  if (typeof plain !== 'object' || plain === null || Array.isArray(plain)) {
-    throw new Error('Invalid jira config: expected an object');
-  }
-  const config = plainToInstance(JiraConfig, plain, { exposeDefaultValues: true });
-  const problems: string[] = [];
-  describe(validateSync(config, { whitelist: true, forbidNonWhitelisted: true }), '', problems);
-  if (typeof config.issue_types === 'object' && config.issue_types !== null) {
-    for (const [kind, name] of Object.entries(config.issue_types as Record<string, unknown>)) {
-      if (typeof name !== 'string' || name.trim() === '') {
-        problems.push(`issue_types.${kind}: must be an issue type name`);
+  return parseCheckedConfig('jira', JiraConfig, plain, (config, problems) => {
+    if (typeof config.issue_types === 'object' && config.issue_types !== null) {
+      for (const [kind, name] of Object.entries(config.issue_types as Record<string, unknown>)) {
+        if (typeof name !== 'string' || name.trim() === '') {
+          problems.push(`issue_types.${kind}: must be an issue type name`);
+        }
       }
     }
-  }
-  if (problems.length > 0) throw new Error(`Invalid jira config: ${problems.join('; ')}`);
-  return config;
+  });
 }

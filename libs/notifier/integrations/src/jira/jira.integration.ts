@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import {
-  classifyResponse,
   truncate,
   type DeliveryOutcome,
   type HttpResponse,
@@ -10,6 +9,14 @@ import {
   type OutboundRequest,
 } from '../integration';
 import type { Notification } from '../notification';
+import {
+  basicAuthorization,
+  classifyRedacted,
+  deliverEachWithReferences,
+  jsonApiHeaders,
+  maskSecrets,
+  parseJsonBody,
+} from '../webhook/integration-support';
 import { SECRET_FIELDS, type JiraConfig } from './jira.config';
 
 /** Jira's summary field holds at most 255 characters and no line breaks. */
@@ -100,14 +107,6 @@ export function toAdf(notification: Notification): AdfDocument {
   return { type: 'doc', version: 1, content };
 }
 
-function parseJson(body: string): unknown {
-  try {
-    return JSON.parse(body) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Jira Cloud (REST API v3): one issue per notification in `default_project`, issue type by kind.
  * Each issue carries the label `tm-<hash of notification id>`; before creating, a JQL search for
@@ -123,12 +122,9 @@ export class JiraIntegration implements Integration {
 
   constructor(private readonly config: JiraConfig) {
     this.baseUrl = config.server_url.replace(/\/+$/, '');
-    const credentials = Buffer.from(`${config.username}:${config.api_token}`).toString('base64');
-    this.headers = {
-      authorization: `Basic ${credentials}`,
-      accept: 'application/json',
-      'user-agent': 'TelcoMesh-Notifier',
-    };
+    this.headers = jsonApiHeaders({
+      authorization: basicAuthorization(config.username, config.api_token),
+    });
   }
 
   buildFields(notification: Notification): JiraIssueFields {
@@ -170,15 +166,7 @@ export class JiraIntegration implements Integration {
   }
 
   async deliver(notifications: Notification[], http: HttpSend): Promise<DeliveryOutcome> {
-    const references: string[] = [];
-    let status = 200;
-    for (const notification of notifications) {
-      const outcome = await this.deliverOne(notification, http);
-      if (outcome.result !== 'delivered') return outcome;
-      status = outcome.status;
-      if (outcome.reference) references.push(outcome.reference);
-    }
-    return { result: 'delivered', status, reference: references.join(',') || undefined };
+    return deliverEachWithReferences(notifications, http, (n, h) => this.deliverOne(n, h));
   }
 
   async checkHealth(http: HttpSend): Promise<IntegrationHealth> {
@@ -192,7 +180,8 @@ export class JiraIntegration implements Integration {
     if (response.status !== 200) {
       return { healthy: false, detail: this.redact(`HTTP ${response.status}`), latencyMs };
     }
-    const me = parseJson(response.body) as { accountId?: string; displayName?: string } | undefined;
+    const me = parseJsonBody(response.body) as
+      { accountId?: string; displayName?: string } | undefined;
     return me?.accountId
       ? { healthy: true, detail: `authenticated as ${me.displayName ?? me.accountId}`, latencyMs }
       : { healthy: false, detail: 'unexpected /myself answer', latencyMs };
@@ -201,30 +190,27 @@ export class JiraIntegration implements Integration {
   private async deliverOne(notification: Notification, http: HttpSend): Promise<DeliveryOutcome> {
     const search = await http(this.searchRequest(notification));
     if (search.status !== 200) return this.classify(search);
-    const found = (parseJson(search.body) as { issues?: { key: string }[] } | undefined)?.issues;
+    const found = (parseJsonBody(search.body) as { issues?: { key: string }[] } | undefined)
+      ?.issues;
     if (found && found.length > 0) {
       return { result: 'delivered', status: 200, reference: found[0].key };
     }
     const created = await http(this.createRequest(notification));
     const outcome = this.classify(created);
     if (outcome.result !== 'delivered') return outcome;
-    const key = (parseJson(created.body) as { key?: string } | undefined)?.key;
+    const key = (parseJsonBody(created.body) as { key?: string } | undefined)?.key;
     return key ? { ...outcome, reference: key } : outcome;
   }
 
   private classify(response: HttpResponse): DeliveryOutcome {
-    const outcome = classifyResponse(response);
-    return outcome.result === 'delivered'
-      ? outcome
-      : { ...outcome, reason: this.redact(outcome.reason) };
+    return classifyRedacted(response, (text) => this.redact(text));
   }
 
-  private redact(value: string): string {
-    let out = value;
-    for (const field of SECRET_FIELDS) {
-      const secret = this.config[field];
-      if (secret) out = out.split(secret).join('[REDACTED]');
-    }
-    return out;
+  private redact(text: string): string {
+    return maskSecrets(
+      text,
+      SECRET_FIELDS.map((field) => this.config[field]),
+      '[REDACTED]',
+    );
   }
 }

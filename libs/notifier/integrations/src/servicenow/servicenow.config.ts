@@ -1,15 +1,6 @@
 import 'reflect-metadata';
-import { plainToInstance } from 'class-transformer';
-import {
-  IsIn,
-  IsOptional,
-  IsString,
-  IsUrl,
-  MaxLength,
-  MinLength,
-  validateSync,
-  type ValidationError,
-} from 'class-validator';
+import { IsIn, IsOptional, IsString, IsUrl, MaxLength, MinLength } from 'class-validator';
+import { parseCheckedConfig } from '../webhook/integration-support';
 
 /** Config keys whose values are never echoed back (errors, logs, API answers). */
 export const SECRET_FIELDS = ['password', 'oauth_token'] as const;
@@ -67,35 +58,20 @@ export class ServiceNowConfig {
   resolved_state: '6' | '7' = '6';
 }
 
-function describe(errors: ValidationError[], prefix: string, out: string[]): void {
-  for (const error of errors) {
-    const path = `${prefix}${error.property}`;
-    const messages = Object.values(error.constraints ?? {});
-    if (messages.length > 0) out.push(`${path}: ${messages.join('; ')}`);
-    describe(error.children ?? [], `${path}.`, out);
-  }
-}
-
 /**
  * Validates a plain `integrations.servicenow` object. Throws one Error naming every bad field
  * (values are never quoted, so secrets cannot leak through it).
  */
 export function parseServiceNowConfig(plain: unknown): ServiceNowConfig {
-  if (typeof plain !== 'object' || plain === null || Array.isArray(plain)) {
-    throw new Error('Invalid servicenow config: expected an object');
-  }
-  const config = plainToInstance(ServiceNowConfig, plain, { exposeDefaultValues: true });
-  const problems: string[] = [];
-  describe(validateSync(config, { whitelist: true, forbidNonWhitelisted: true }), '', problems);
-  const basic = config.username !== undefined || config.password !== undefined;
-  if (basic && config.oauth_token !== undefined) {
-    problems.push('oauth_token: use either username/password or oauth_token, not both');
-  } else if (basic) {
-    if (config.username === undefined) problems.push('username: required with password');
-    if (config.password === undefined) problems.push('password: required with username');
-  } else if (config.oauth_token === undefined) {
-    problems.push('username, password: required (or oauth_token)');
-  }
-  if (problems.length > 0) throw new Error(`Invalid servicenow config: ${problems.join('; ')}`);
-  return config;
+  return parseCheckedConfig('servicenow', ServiceNowConfig, plain, (config, problems) => {
+    const basic = config.username !== undefined || config.password !== undefined;
+    if (basic && config.oauth_token !== undefined) {
+      problems.push('oauth_token: use either username/password or oauth_token, not both');
+    } else if (basic) {
+      if (config.username === undefined) problems.push('username: required with password');
+      if (config.password === undefined) problems.push('password: required with username');
+    } else if (config.oauth_token === undefined) {
+      problems.push('username, password: required (or oauth_token)');
+    }
+  });
 }

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import {
-  classifyResponse,
   truncate,
   type DeliveryOutcome,
   type HttpResponse,
@@ -10,6 +9,14 @@ import {
   type OutboundRequest,
 } from '../integration';
 import type { Notification, NotificationSeverity } from '../notification';
+import {
+  basicAuthorization,
+  classifyRedacted,
+  deliverEachWithReferences,
+  jsonApiHeaders,
+  maskSecrets,
+  parseJsonBody,
+} from '../webhook/integration-support';
 import { SECRET_FIELDS, type ServiceNowConfig } from './servicenow.config';
 
 /** incident.short_description is a 160-character field; description and journal 4,000. */
@@ -50,14 +57,6 @@ export function correlationId(notification: Notification): string {
     : `sha256:${createHash('sha256').update(raw).digest('hex')}`;
 }
 
-function parseJson(body: string): unknown {
-  try {
-    return JSON.parse(body) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
 interface IncidentRef {
   sys_id: string;
   number?: string;
@@ -80,12 +79,8 @@ export class ServiceNowIntegration implements Integration {
     this.baseUrl = config.instance_url.replace(/\/+$/, '');
     const authorization = config.oauth_token
       ? `Bearer ${config.oauth_token}`
-      : `Basic ${Buffer.from(`${config.username ?? ''}:${config.password ?? ''}`).toString('base64')}`;
-    this.headers = {
-      authorization,
-      accept: 'application/json',
-      'user-agent': 'TelcoMesh-Notifier',
-    };
+      : basicAuthorization(config.username ?? '', config.password ?? '');
+    this.headers = jsonApiHeaders({ authorization });
   }
 
   buildIncident(notification: Notification): ServiceNowIncidentPayload {
@@ -140,15 +135,7 @@ export class ServiceNowIntegration implements Integration {
   }
 
   async deliver(notifications: Notification[], http: HttpSend): Promise<DeliveryOutcome> {
-    const references: string[] = [];
-    let status = 200;
-    for (const notification of notifications) {
-      const outcome = await this.deliverOne(notification, http);
-      if (outcome.result !== 'delivered') return outcome;
-      status = outcome.status;
-      if (outcome.reference) references.push(outcome.reference);
-    }
-    return { result: 'delivered', status, reference: references.join(',') || undefined };
+    return deliverEachWithReferences(notifications, http, (n, h) => this.deliverOne(n, h));
   }
 
   async checkHealth(http: HttpSend): Promise<IntegrationHealth> {
@@ -167,7 +154,8 @@ export class ServiceNowIntegration implements Integration {
   private async deliverOne(notification: Notification, http: HttpSend): Promise<DeliveryOutcome> {
     const lookup = await http(this.findActiveRequest(notification));
     if (lookup.status !== 200) return this.classify(lookup);
-    const active = (parseJson(lookup.body) as { result?: IncidentRef[] } | undefined)?.result?.[0];
+    const active = (parseJsonBody(lookup.body) as { result?: IncidentRef[] } | undefined)
+      ?.result?.[0];
     if (notification.status === 'resolved') {
       if (!active) return { result: 'delivered', status: 200, reference: 'no active incident' };
       const resolved = await http(
@@ -194,7 +182,7 @@ export class ServiceNowIntegration implements Integration {
       return this.withReference(updated, active.number ?? active.sys_id);
     }
     const created = await http(this.createRequest(notification));
-    const record = (parseJson(created.body) as { result?: IncidentRef } | undefined)?.result;
+    const record = (parseJsonBody(created.body) as { result?: IncidentRef } | undefined)?.result;
     return this.withReference(created, record?.number ?? record?.sys_id);
   }
 
@@ -204,19 +192,15 @@ export class ServiceNowIntegration implements Integration {
   }
 
   private classify(response: HttpResponse): DeliveryOutcome {
-    const outcome = classifyResponse(response);
-    return outcome.result === 'delivered'
-      ? outcome
-      : { ...outcome, reason: this.redact(outcome.reason) };
+    return classifyRedacted(response, (text) => this.redact(text));
   }
 
-  private redact(value: string): string {
-    let out = value;
-    for (const field of SECRET_FIELDS) {
-      const secret = this.config[field];
-      if (secret) out = out.split(secret).join('[REDACTED]');
-    }
-    return out;
+  private redact(text: string): string {
+    return maskSecrets(
+      text,
+      SECRET_FIELDS.map((field) => this.config[field]),
+      '[REDACTED]',
+    );
   }
 
   private details(notification: Notification): string {

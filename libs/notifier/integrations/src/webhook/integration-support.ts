@@ -2,7 +2,13 @@ import 'reflect-metadata';
 import { plainToInstance, type ClassConstructor } from 'class-transformer';
 import { validateSync, ValidateBy, type ValidationError } from 'class-validator';
 import picomatch from 'picomatch';
-import type { DeliveryOutcome, HttpResponse, HttpSend, OutboundRequest } from '../integration';
+import {
+  classifyResponse,
+  type DeliveryOutcome,
+  type HttpResponse,
+  type HttpSend,
+  type OutboundRequest,
+} from '../integration';
 import type { Notification } from '../notification';
 
 /*
@@ -53,6 +59,30 @@ export function parseIntegrationConfig<T extends object>(
     throw new Error(`invalid ${product} config: ${list.join(', ')}`);
   }
   return instance;
+}
+
+/**
+ * Validates a plain config object for the ticketing and CI integrations (Zendesk, Jira,
+ * ServiceNow, GitHub, GitLab, Jenkins): throws `Invalid <product> config: a; b` naming every bad
+ * or unknown field in validation order (messages name properties, never values). `check` adds
+ * product-specific problems and may normalise the config; `raw` is the object as given.
+ */
+export function parseCheckedConfig<T extends object>(
+  product: string,
+  configClass: ClassConstructor<T>,
+  plain: unknown,
+  check: (config: T, problems: string[], raw: Record<string, unknown>) => void = () => undefined,
+): T {
+  if (typeof plain !== 'object' || plain === null || Array.isArray(plain)) {
+    throw new Error(`Invalid ${product} config: expected an object`);
+  }
+  const config = plainToInstance(configClass, plain, { exposeDefaultValues: true });
+  const problems = describeValidationErrors(
+    validateSync(config, { whitelist: true, forbidNonWhitelisted: true }),
+  );
+  check(config, problems, plain as Record<string, unknown>);
+  if (problems.length > 0) throw new Error(`Invalid ${product} config: ${problems.join('; ')}`);
+  return config;
 }
 
 /** True when `value` is an http(s) URL (loopback and single-label hosts allowed). */
@@ -122,6 +152,123 @@ export function redactWebhookUrl(raw: string): string {
 }
 
 /**
+ * class-validator errors as `path: message; message` lines (nested properties as `a.b`), appended
+ * to `out`. Messages name properties, never values, so secrets cannot leak through them.
+ */
+export function describeValidationErrors(
+  errors: readonly ValidationError[],
+  prefix = '',
+  out: string[] = [],
+): string[] {
+  for (const error of errors) {
+    const path = `${prefix}${error.property}`;
+    const messages = Object.values(error.constraints ?? {});
+    if (messages.length > 0) out.push(`${path}: ${messages.join('; ')}`);
+    describeValidationErrors(error.children ?? [], `${path}.`, out);
+  }
+  return out;
+}
+
+/** The entries of a plain object; none for anything else (null, arrays, scalars). */
+export function objectEntries(value: unknown): [string, unknown][] {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? Object.entries(value)
+    : [];
+}
+
+/** The parsed JSON body, or undefined when it does not parse. */
+export function parseJsonBody(body: string): unknown {
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Values for `{placeholders}`: `extra` first, then labels over fields (by name or snake_case
+ * name, so `{old_value}` finds the field "Old Value") over the notification's own properties.
+ * `tenant`, `site` and `url` are present only when set.
+ */
+export function placeholderValues(
+  notification: Notification,
+  extra: Readonly<Record<string, string>> = {},
+): Map<string, string> {
+  const values = new Map<string, string>([
+    ['id', notification.id],
+    ['kind', notification.kind],
+    ['subject', notification.subject],
+    ['title', notification.title],
+    ['summary', notification.summary],
+    ['severity', notification.severity],
+    ['status', notification.status],
+    ...Object.entries(extra),
+    ['occurred_at', notification.occurredAt.toISOString()],
+  ]);
+  if (notification.tenant) values.set('tenant', notification.tenant);
+  if (notification.site) values.set('site', notification.site);
+  if (notification.url) values.set('url', notification.url);
+  for (const field of notification.fields) {
+    values.set(field.name, field.value);
+    values.set(
+      field.name
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '_')
+        .replace(/^_|_$/g, ''),
+      field.value,
+    );
+  }
+  for (const [key, value] of Object.entries(notification.labels)) values.set(key, value);
+  return values;
+}
+
+/** Replaces each `{name}` in `template` with its value, or with `missing(placeholder)` when unknown. */
+export function renderPlaceholders(
+  template: string,
+  values: ReadonlyMap<string, string>,
+  missing: (placeholder: string) => string,
+): string {
+  return template.replace(
+    /\{([A-Za-z0-9_. -]+)\}/g,
+    (whole, name: string) => values.get(name) ?? missing(whole),
+  );
+}
+
+/** The value of the first field named any of `names` (case-insensitive). */
+export function fieldValue(notification: Notification, ...names: string[]): string | undefined {
+  const wanted = names.map((n) => n.toLowerCase());
+  return notification.fields.find((f) => wanted.includes(f.name.toLowerCase()))?.value;
+}
+
+/**
+ * CI variables describing a config change (`CONFIG_KEY`, `CONFIG_VALUE`, `USER_ID`) from labels,
+ * then fields, for pipelines and jobs triggered by a notification.
+ */
+export function configChangeVariables(notification: Notification): {
+  CONFIG_KEY: string;
+  CONFIG_VALUE: string;
+  USER_ID: string;
+} {
+  const labels = notification.labels;
+  return {
+    CONFIG_KEY:
+      labels.config_key ?? fieldValue(notification, 'Key', 'Config Key') ?? notification.subject,
+    CONFIG_VALUE:
+      labels.config_value ??
+      labels.new_value ??
+      fieldValue(notification, 'New Value', 'Value') ??
+      '',
+    USER_ID:
+      labels.user_id ?? labels.changed_by ?? fieldValue(notification, 'Changed By', 'User') ?? '',
+  };
+}
+
+/** True when `subject` matches any of the dotted-subject globs (see `subjectMatcher`). */
+export function subjectMatches(patterns: readonly string[], subject: string): boolean {
+  return subjectMatcher(patterns)(subject);
+}
+
+/**
  * Glob over dotted subjects, `.` separating segments the way `/` separates path segments:
  * `*.database.*` matches `app.database.host` but not `a.b.database.host`; `**` spans segments.
  */
@@ -155,9 +302,51 @@ export async function deliverEach(
  * the delivery queue stores this reason.
  */
 export function describeError(error: unknown, secrets: readonly (string | undefined)[]): string {
-  let message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  for (const secret of secrets) if (secret) message = message.split(secret).join('***');
-  return message;
+  return maskSecrets(
+    error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    secrets,
+  );
+}
+
+/** `text` with every occurrence of each (non-empty) secret replaced by `mask`. */
+export function maskSecrets(
+  text: string,
+  secrets: readonly (string | undefined)[],
+  mask = '***',
+): string {
+  let out = text;
+  for (const secret of secrets) if (secret) out = out.split(secret).join(mask);
+  return out;
+}
+
+/** `classifyResponse`, with `redact` applied to the reason of anything not delivered. */
+export function classifyRedacted(
+  response: HttpResponse,
+  redact: (text: string) => string,
+  now: () => number = Date.now,
+): DeliveryOutcome {
+  const outcome = classifyResponse(response, now);
+  return outcome.result === 'delivered' ? outcome : { ...outcome, reason: redact(outcome.reason) };
+}
+
+/**
+ * Delivers one at a time, stopping at the first that is not delivered; when all are, the last
+ * status and every reference (ticket, issue, build...) joined with commas.
+ */
+export async function deliverEachWithReferences(
+  notifications: readonly Notification[],
+  http: HttpSend,
+  deliverOne: (notification: Notification, http: HttpSend) => Promise<DeliveryOutcome>,
+): Promise<DeliveryOutcome> {
+  const references: string[] = [];
+  let status = 200;
+  for (const notification of notifications) {
+    const outcome = await deliverOne(notification, http);
+    if (outcome.result !== 'delivered') return outcome;
+    status = outcome.status;
+    if (outcome.reference) references.push(outcome.reference);
+  }
+  return { result: 'delivered', status, reference: references.join(',') || undefined };
 }
 
 /** Sends, turning a throw into a retry whose reason carries no secret. */
@@ -171,6 +360,18 @@ export async function sendSafely(
   } catch (error) {
     return { error: describeError(error, secrets) };
   }
+}
+
+/** `Basic` authorization for `user:password`. */
+export function basicAuthorization(user: string, password: string): string {
+  return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+}
+
+/** Request headers for a product's JSON API: its credentials, JSON accepted, our user agent. */
+export function jsonApiHeaders(
+  credentials: Readonly<Record<string, string>>,
+): Record<string, string> {
+  return { ...credentials, accept: 'application/json', 'user-agent': 'TelcoMesh-Notifier' };
 }
 
 /** Milliseconds since `started`, for health latency. */

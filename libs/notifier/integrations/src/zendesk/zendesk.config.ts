@@ -12,8 +12,8 @@ import {
   MaxLength,
   MinLength,
   validateSync,
-  type ValidationError,
 } from 'class-validator';
+import { describeValidationErrors, parseCheckedConfig } from '../webhook/integration-support';
 
 export const ZENDESK_PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
 export type ZendeskPriority = (typeof ZENDESK_PRIORITIES)[number];
@@ -79,40 +79,31 @@ export class ZendeskConfig {
   requester_email?: string;
 }
 
-function describe(errors: ValidationError[], prefix: string, out: string[]): void {
-  for (const error of errors) {
-    const path = `${prefix}${error.property}`;
-    const messages = Object.values(error.constraints ?? {});
-    if (messages.length > 0) out.push(`${path}: ${messages.join('; ')}`);
-    describe(error.children ?? [], `${path}.`, out);
-  }
-}
-
 /**
  * Validates a plain `integrations.zendesk` object. Throws one Error naming every bad field
  * (values are never quoted, so secrets cannot leak through it).
  */
 export function parseZendeskConfig(plain: unknown): ZendeskConfig {
-  if (typeof plain !== 'object' || plain === null || Array.isArray(plain)) {
-    throw new Error('Invalid zendesk config: expected an object');
-  }
-  const config = plainToInstance(ZendeskConfig, plain, { exposeDefaultValues: true });
-  const problems: string[] = [];
-  const options = { whitelist: true, forbidNonWhitelisted: true };
-  describe(validateSync(config, options), '', problems);
-  const templates: Record<string, ZendeskTicketTemplate> = {};
-  if (typeof config.ticket_templates === 'object' && config.ticket_templates !== null) {
-    for (const [kind, raw] of Object.entries(config.ticket_templates as Record<string, unknown>)) {
-      if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-        problems.push(`ticket_templates.${kind}: must be an object`);
-        continue;
+  return parseCheckedConfig('zendesk', ZendeskConfig, plain, (config, problems) => {
+    const options = { whitelist: true, forbidNonWhitelisted: true };
+    const templates: Record<string, ZendeskTicketTemplate> = {};
+    if (typeof config.ticket_templates === 'object' && config.ticket_templates !== null) {
+      for (const [kind, raw] of Object.entries(
+        config.ticket_templates as Record<string, unknown>,
+      )) {
+        if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+          problems.push(`ticket_templates.${kind}: must be an object`);
+          continue;
+        }
+        const template = plainToInstance(ZendeskTicketTemplate, raw);
+        describeValidationErrors(
+          validateSync(template, options),
+          `ticket_templates.${kind}.`,
+          problems,
+        );
+        templates[kind] = template;
       }
-      const template = plainToInstance(ZendeskTicketTemplate, raw);
-      describe(validateSync(template, options), `ticket_templates.${kind}.`, problems);
-      templates[kind] = template;
     }
-  }
-  if (problems.length > 0) throw new Error(`Invalid zendesk config: ${problems.join('; ')}`);
-  config.ticket_templates = templates;
-  return config;
+    config.ticket_templates = templates;
+  });
 }

@@ -1,5 +1,4 @@
 import {
-  classifyResponse,
   truncate,
   type DeliveryOutcome,
   type HttpResponse,
@@ -9,6 +8,16 @@ import {
   type OutboundRequest,
 } from '../integration';
 import type { Notification, NotificationSeverity } from '../notification';
+import {
+  basicAuthorization,
+  classifyRedacted,
+  deliverEachWithReferences,
+  jsonApiHeaders,
+  maskSecrets,
+  parseJsonBody,
+  placeholderValues as sharedPlaceholderValues,
+  renderPlaceholders,
+} from '../webhook/integration-support';
 import {
   SECRET_FIELDS,
   type ZendeskConfig,
@@ -41,47 +50,14 @@ export interface ZendeskTicketPayload {
   requester?: { email: string };
 }
 
-/**
- * Values for `{placeholders}`: labels first, then fields (by name or snake_case name, so
- * `{old_value}` finds the field "Old Value"), then the notification's own properties.
- */
+/** Values for `{placeholders}` (see `placeholderValues` in integration-support), plus `count`. */
 export function placeholderValues(notification: Notification): Map<string, string> {
-  const values = new Map<string, string>([
-    ['id', notification.id],
-    ['kind', notification.kind],
-    ['subject', notification.subject],
-    ['title', notification.title],
-    ['summary', notification.summary],
-    ['severity', notification.severity],
-    ['status', notification.status],
-    ['count', String(notification.count)],
-    ['occurred_at', notification.occurredAt.toISOString()],
-  ]);
-  if (notification.tenant) values.set('tenant', notification.tenant);
-  if (notification.site) values.set('site', notification.site);
-  if (notification.url) values.set('url', notification.url);
-  for (const field of notification.fields) {
-    values.set(field.name, field.value);
-    values.set(
-      field.name
-        .trim()
-        .toLowerCase()
-        .replace(/[^a-z0-9]+/g, '_')
-        .replace(/^_|_$/g, ''),
-      field.value,
-    );
-  }
-  for (const [key, value] of Object.entries(notification.labels)) values.set(key, value);
-  return values;
+  return sharedPlaceholderValues(notification, { count: String(notification.count) });
 }
 
 /** Replaces `{name}` with its value; unknown placeholders stay visible so a bad template shows. */
 export function renderTemplate(template: string, notification: Notification): string {
-  const values = placeholderValues(notification);
-  return template.replace(
-    /\{([A-Za-z0-9_. -]+)\}/g,
-    (whole, name: string) => values.get(name) ?? whole,
-  );
+  return renderPlaceholders(template, placeholderValues(notification), (whole) => whole);
 }
 
 /** Zendesk tags are lowercase words without spaces (a space would split one tag into two). */
@@ -91,14 +67,6 @@ function toTag(value: string): string {
     .toLowerCase()
     .replace(/[^a-z0-9_:/.-]+/g, '_')
     .slice(0, 80);
-}
-
-function parseJson(body: string): unknown {
-  try {
-    return JSON.parse(body) as unknown;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -117,12 +85,9 @@ export class ZendeskIntegration implements Integration {
       /\/+$/,
       '',
     );
-    const credentials = Buffer.from(`${config.email}/token:${config.api_token}`).toString('base64');
-    this.headers = {
-      authorization: `Basic ${credentials}`,
-      accept: 'application/json',
-      'user-agent': 'TelcoMesh-Notifier',
-    };
+    this.headers = jsonApiHeaders({
+      authorization: basicAuthorization(`${config.email}/token`, config.api_token),
+    });
   }
 
   templateFor(kind: string): ZendeskTicketTemplate | undefined {
@@ -167,15 +132,7 @@ export class ZendeskIntegration implements Integration {
   }
 
   async deliver(notifications: Notification[], http: HttpSend): Promise<DeliveryOutcome> {
-    const references: string[] = [];
-    let status = 200;
-    for (const notification of notifications) {
-      const outcome = await this.deliverOne(notification, http);
-      if (outcome.result !== 'delivered') return outcome;
-      status = outcome.status;
-      if (outcome.reference) references.push(outcome.reference);
-    }
-    return { result: 'delivered', status, reference: references.join(',') || undefined };
+    return deliverEachWithReferences(notifications, http, (n, h) => this.deliverOne(n, h));
   }
 
   async checkHealth(http: HttpSend): Promise<IntegrationHealth> {
@@ -189,7 +146,7 @@ export class ZendeskIntegration implements Integration {
     if (response.status !== 200) {
       return { healthy: false, detail: this.redact(`HTTP ${response.status}`), latencyMs };
     }
-    const user = (parseJson(response.body) as { user?: { id?: number | null; role?: string } })
+    const user = (parseJsonBody(response.body) as { user?: { id?: number | null; role?: string } })
       ?.user;
     // Zendesk answers 200 with an anonymous user (id null) when the credentials are not applied.
     if (!user || user.id === null || user.id === undefined) {
@@ -205,32 +162,30 @@ export class ZendeskIntegration implements Integration {
   private async deliverOne(notification: Notification, http: HttpSend): Promise<DeliveryOutcome> {
     const lookup = await http(this.lookupRequest(notification));
     if (lookup.status !== 200) return this.classify(lookup);
-    const found = (parseJson(lookup.body) as { tickets?: { id: number }[] } | undefined)?.tickets;
+    const found = (parseJsonBody(lookup.body) as { tickets?: { id: number }[] } | undefined)
+      ?.tickets;
     if (found && found.length > 0) {
       return { result: 'delivered', status: 200, reference: String(found[0].id) };
     }
     const created = await http(this.createRequest(notification));
     const outcome = this.classify(created);
     if (outcome.result !== 'delivered') return outcome;
-    const ticket = (parseJson(created.body) as { ticket?: { id?: number } } | undefined)?.ticket;
+    const ticket = (parseJsonBody(created.body) as { ticket?: { id?: number } } | undefined)
+      ?.ticket;
     return ticket?.id !== undefined ? { ...outcome, reference: String(ticket.id) } : outcome;
   }
 
   private classify(response: HttpResponse): DeliveryOutcome {
-    const outcome = classifyResponse(response);
-    return outcome.result === 'delivered'
-      ? outcome
-      : { ...outcome, reason: this.redact(outcome.reason) };
+    return classifyRedacted(response, (text) => this.redact(text));
   }
 
   /** Belt and braces: no configured secret ever appears in a reason or detail. */
   private redact(text: string): string {
-    let out = text;
-    for (const field of SECRET_FIELDS) {
-      const secret = this.config[field];
-      if (secret) out = out.split(secret).join('[REDACTED]');
-    }
-    return out;
+    return maskSecrets(
+      text,
+      SECRET_FIELDS.map((field) => this.config[field]),
+      '[REDACTED]',
+    );
   }
 
   private commentBody(notification: Notification): string {
