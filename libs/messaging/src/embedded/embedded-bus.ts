@@ -34,6 +34,14 @@ class PartitionLog {
     for (const wake of waiters) wake();
   }
 
+  /** Forgets records below `offset` (every group has committed past them). */
+  dropBefore(offset: number): void {
+    const drop = Math.min(offset - this.base, this.records.length);
+    if (drop <= 0) return;
+    this.records.splice(0, drop);
+    this.base += drop;
+  }
+
   at(offset: number): InboundRecord | undefined {
     return this.records[offset - this.base];
   }
@@ -233,6 +241,21 @@ export class EmbeddedBus implements MessageTransport {
     this.wakeGroup(group);
   }
 
+  /** Like Kafka retention, but by consumption: what every known group has committed is dropped. */
+  private trimConsumed(topic: string, partition: number, log: PartitionLog): void {
+    let lowest = Number.POSITIVE_INFINITY;
+    for (const group of this.groups.values()) {
+      const committed = group.committed.get(tpKey(topic, partition));
+      if (committed !== undefined) lowest = Math.min(lowest, committed);
+    }
+    if (Number.isFinite(lowest)) log.dropBefore(lowest);
+  }
+
+  /** Records currently held for a topic (all partitions): what embedded mode costs in memory. */
+  retained(topic: string): number {
+    return (this.topics.get(topic) ?? []).reduce((sum, log) => sum + log.records.length, 0);
+  }
+
   private startPartitionLoop(group: Group, member: Member, tp: string): void {
     const previous = group.running.get(tp) ?? Promise.resolve();
     const loop = previous.then(() => this.consumePartition(group, member, tp));
@@ -261,6 +284,7 @@ export class EmbeddedBus implements MessageTransport {
       try {
         await member.handler(record);
         group.committed.set(tp, offset + 1);
+        if ((offset + 1) % 1000 === 0) this.trimConsumed(topic, Number(partitionText), log);
       } catch {
         // Not committed: the same record comes back after a pause, order intact.
         await new Promise((resolve) => setTimeout(resolve, this.redeliveryDelayMs));
