@@ -1,4 +1,4 @@
-import type { HttpResponse, HttpSend, OutboundRequest } from '../integration';
+import { jsonResponse as json, scriptedHttp as fakeHttp } from '../scripted-http';
 import type { Notification } from '../notification';
 import { parseGitHubConfig } from './github.config';
 import {
@@ -12,21 +12,6 @@ import {
 
 const TOKEN = 'ghp_secretsecretsecret';
 const NOW = Date.parse('2025-01-01T15:00:00Z');
-
-function fakeHttp(...responses: HttpResponse[]): { send: HttpSend; requests: OutboundRequest[] } {
-  const requests: OutboundRequest[] = [];
-  const send: HttpSend = async (request) => {
-    requests.push(request);
-    const response = responses.shift();
-    if (!response) throw new Error(`unexpected request ${request.method} ${request.url}`);
-    return response;
-  };
-  return { send, requests };
-}
-
-function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {
-  return { status, headers, body: body === undefined ? '' : JSON.stringify(body) };
-}
 
 function notification(overrides: Partial<Notification> = {}): Notification {
   return {

@@ -1,4 +1,5 @@
-import type { HttpResponse, HttpSend, OutboundRequest } from '../integration';
+import { jsonResponse as json, scriptedHttp as fakeHttp } from '../scripted-http';
+import type { HttpResponse } from '../integration';
 import type { Notification } from '../notification';
 import { parseJenkinsConfig } from './jenkins.config';
 import {
@@ -9,21 +10,6 @@ import {
 } from './jenkins.integration';
 
 const TOKEN = '11aa22bb33cc44dd55ee66ff77889900aa';
-
-function fakeHttp(...responses: HttpResponse[]): { send: HttpSend; requests: OutboundRequest[] } {
-  const requests: OutboundRequest[] = [];
-  const send: HttpSend = async (request) => {
-    requests.push(request);
-    const response = responses.shift();
-    if (!response) throw new Error(`unexpected request ${request.method} ${request.url}`);
-    return response;
-  };
-  return { send, requests };
-}
-
-function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {
-  return { status, headers, body: JSON.stringify(body) };
-}
 
 function page(status: number, text: string, headers: Record<string, string> = {}): HttpResponse {
   return {

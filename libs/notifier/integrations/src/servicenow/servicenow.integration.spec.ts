@@ -1,4 +1,4 @@
-import type { HttpResponse, HttpSend, OutboundRequest } from '../integration';
+import { jsonResponse as json, scriptedHttp as fakeHttp } from '../scripted-http';
 import type { Notification } from '../notification';
 import { parseServiceNowConfig } from './servicenow.config';
 import {
@@ -10,21 +10,6 @@ import {
 } from './servicenow.integration';
 
 const PASSWORD = 'sn-secret-password';
-
-function fakeHttp(...responses: HttpResponse[]): { send: HttpSend; requests: OutboundRequest[] } {
-  const requests: OutboundRequest[] = [];
-  const send: HttpSend = async (request) => {
-    requests.push(request);
-    const response = responses.shift();
-    if (!response) throw new Error(`unexpected request ${request.method} ${request.url}`);
-    return response;
-  };
-  return { send, requests };
-}
-
-function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {
-  return { status, headers, body: JSON.stringify(body) };
-}
 
 function notification(overrides: Partial<Notification> = {}): Notification {
   return {

@@ -1,4 +1,5 @@
-import type { HttpResponse, HttpSend, OutboundRequest } from '../integration';
+import { jsonResponse as json, scriptedHttp as fakeHttp } from '../scripted-http';
+import type { OutboundRequest } from '../integration';
 import type { Notification } from '../notification';
 import { parseZendeskConfig } from './zendesk.config';
 import {
@@ -9,21 +10,6 @@ import {
 } from './zendesk.integration';
 
 const TOKEN = 'zd-secret-token-123';
-
-function fakeHttp(...responses: HttpResponse[]): { send: HttpSend; requests: OutboundRequest[] } {
-  const requests: OutboundRequest[] = [];
-  const send: HttpSend = async (request) => {
-    requests.push(request);
-    const response = responses.shift();
-    if (!response) throw new Error(`unexpected request ${request.method} ${request.url}`);
-    return response;
-  };
-  return { send, requests };
-}
-
-function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {
-  return { status, headers, body: JSON.stringify(body) };
-}
 
 function notification(overrides: Partial<Notification> = {}): Notification {
   return {
