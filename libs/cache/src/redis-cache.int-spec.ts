@@ -1,3 +1,4 @@
+// Assertions live in the shared contract suite (cache-contract.ts), run here against this adapter.
 import { randomUUID } from 'node:crypto';
 import { describeCacheContract } from './cache-contract';
 import { RedisCache } from './redis-cache';

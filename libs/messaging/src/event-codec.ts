@@ -1,4 +1,4 @@
-import { decode, dlqTopicOf, encode, keyOf, type TopicDefinition } from '@telcomesh/contracts';
+import { decode, encode, keyOf, type TopicDefinition } from '@telcomesh/contracts';
 import type { DescMessage, MessageShape } from '@bufbuild/protobuf';
 
 /** How one topic's messages are named, typed, keyed and turned into bytes. */
@@ -8,10 +8,6 @@ export interface EventCodec<T> {
   encode(message: T): Uint8Array;
   decode(bytes: Uint8Array): T;
   keyOf(message: T): string;
-}
-
-export function dlqTopicName(topic: string): string {
-  return dlqTopicOf(topic);
 }
 
 /** The codec of a registered topic: Protobuf bytes, key from the registry's key field. */

@@ -5,10 +5,15 @@ import {
   type Logger,
   type ServiceMetrics,
 } from '@telcomesh/observability';
-import { DlqReasonCodes, formatDlqReason, type DlqReasonCode } from '@telcomesh/contracts';
+import {
+  DlqReasonCodes,
+  dlqTopicOf,
+  formatDlqReason,
+  type DlqReasonCode,
+} from '@telcomesh/contracts';
 import { Header, readEnvelope, type EnvelopeHeaders } from './envelope';
 import { PoisonMessageError } from './errors';
-import { dlqTopicName, type EventCodec } from './event-codec';
+import type { EventCodec } from './event-codec';
 import type { InboundRecord, MessageTransport, Subscription } from './transport';
 
 export interface EventHandlerContext {
@@ -196,7 +201,7 @@ export class EventConsumer<T> {
     const reason = formatDlqReason(code, detail.slice(0, 2000));
     await transport.publish([
       {
-        topic: dlqTopicName(record.topic),
+        topic: dlqTopicOf(record.topic),
         key: record.key,
         value: record.value,
         headers: {

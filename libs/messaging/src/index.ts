@@ -1,4 +1,4 @@
-export { dlqTopicName, topicCodec, type EventCodec } from './event-codec';
+export { topicCodec, type EventCodec } from './event-codec';
 export {
   EventConsumer,
   type EventConsumerOptions,

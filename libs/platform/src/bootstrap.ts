@@ -7,9 +7,8 @@ import type { ClassConstructor } from 'class-transformer';
 import type { DataSource } from 'typeorm';
 import { RedisCache, MemoryCache, type Cache } from '@telcomesh/cache';
 import { loadConfig, redactUrl, type ServiceConfig } from '@telcomesh/config';
-import { DLQ_RETENTION_MS } from '@telcomesh/contracts';
+import { DLQ_RETENTION_MS, dlqTopicOf } from '@telcomesh/contracts';
 import {
-  dlqTopicName,
   Inbox,
   MessagingTables1763800000000,
   Outbox,
@@ -109,7 +108,7 @@ export async function startService<C extends ServiceConfig>(
       await transport.ensureTopics(
         definition.topics.flatMap((t) => [
           { name: t.name, partitions: t.partitions, retentionMs: t.retentionMs },
-          { name: dlqTopicName(t.name), partitions: t.partitions, retentionMs: DLQ_RETENTION_MS },
+          { name: dlqTopicOf(t.name), partitions: t.partitions, retentionMs: DLQ_RETENTION_MS },
         ]),
       );
     }

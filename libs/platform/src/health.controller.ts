@@ -6,6 +6,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { isSharedServer } from '@telcomesh/persistence';
 import { SERVICE_RUNTIME } from './tokens';
 import type { ServiceRuntime } from './runtime';
 
@@ -61,12 +62,7 @@ export class HealthController {
   async ready(@Res() response: Response): Promise<void> {
     const { dataSource, transport, cache, relay } = this.runtime;
     const [database, bus, cacheCheck] = await Promise.all([
-      check(
-        dataSource.options.type === 'postgres' && (dataSource.options as { url?: string }).url
-          ? 'postgres'
-          : 'pglite',
-        () => dataSource.query('SELECT 1'),
-      ),
+      check(isSharedServer(dataSource) ? 'postgres' : 'pglite', () => dataSource.query('SELECT 1')),
       check(transport.kind, () => transport.ping()),
       check(cache.kind, () => cache.ping()),
     ]);

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { envelopeHeaders, Header } from '../envelope';
 import { EmbeddedBus } from '../embedded/embedded-bus';
 import { EventConsumer } from '../event-consumer';
-import { dlqTopicName, type EventCodec } from '../event-codec';
+import { dlqTopicOf } from '@telcomesh/contracts';
+import type { EventCodec } from '../event-codec';
 import { KafkaTransport } from '../kafka/kafka-transport';
 import { eventually } from '../testing/transport-contract';
 import type { InboundRecord, OutboundRecord, PartitionLag, Subscription } from '../transport';
@@ -81,7 +82,7 @@ describe('replayDeadLetters (Kafka)', () => {
     const topic = `${prefix()}.${name}.${suffix}`;
     await transport.ensureTopics([
       { name: topic, partitions: 3 },
-      { name: dlqTopicName(topic), partitions: 3 },
+      { name: dlqTopicOf(topic), partitions: 3 },
     ]);
     const codec = jsonCodec(topic);
     const originals = jobs.map((job) => ({
@@ -105,7 +106,7 @@ describe('replayDeadLetters (Kafka)', () => {
       },
     });
     await consumer.start();
-    const dead = await collect(dlqTopicName(topic));
+    const dead = await collect(dlqTopicOf(topic));
     try {
       await eventually(() => dead.length >= jobs.length, 60_000, 'every job in the DLQ');
     } finally {
@@ -206,7 +207,7 @@ describe('replayDeadLetters (Kafka)', () => {
       { n: 2, fail: 'b' },
       { n: 3, fail: 'c' },
     ]);
-    const dlq = dlqTopicName(topic);
+    const dlq = dlqTopicOf(topic);
     const groupId = `lag-${randomUUID()}`;
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
@@ -255,7 +256,7 @@ describe('replayDeadLetters when the bus cannot report lag for a moment', () => 
       const topic = 'orders.flaky.v1';
       await bus.publish(
         [1, 2].map((n) => ({
-          topic: dlqTopicName(topic),
+          topic: dlqTopicOf(topic),
           key: `k${n}`,
           value: text.encode(String(n)),
           headers: {

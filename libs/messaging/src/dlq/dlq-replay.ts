@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Header } from '../envelope';
-import { dlqTopicName } from '../event-codec';
+import { dlqTopicOf } from '@telcomesh/contracts';
 import type { InboundRecord, MessageHeaders, MessageTransport } from '../transport';
 
 export interface DlqReplayOptions {
@@ -38,7 +38,7 @@ export async function replayDeadLetters(
   transport: MessageTransport,
   options: DlqReplayOptions,
 ): Promise<DlqReplayResult> {
-  const dlq = dlqTopicName(options.topic);
+  const dlq = dlqTopicOf(options.topic);
   // A dry run reads under a throwaway group so the real replay position does not move.
   const groupId = options.dryRun
     ? `dlq-inspect.${options.topic}.${randomUUID()}`

@@ -1,3 +1,4 @@
+// Assertions live in the shared transport contract (../testing/transport-contract.ts), run here against Kafka.
 import { describeTransportContract } from '../testing/transport-contract';
 import { KafkaTransport } from './kafka-transport';
 

@@ -38,6 +38,13 @@ const toBuffer = (data?: string) => (data === undefined ? undefined : Buffer.fro
 const javaCompatiblePartitioner = (_message: unknown, key: Buffer | undefined) =>
   key ? murmur2(key) & 0x7fffffff : 0;
 
+/** Approximate bytes of a record in a produce request (record overhead + key + value + headers). */
+function recordSize(record: OutboundRecord): number {
+  let size = 70 + record.key.length + record.value.byteLength;
+  for (const [k, v] of Object.entries(record.headers)) size += k.length + v.length + 4;
+  return size;
+}
+
 function headersOf(message: KafkaMessage): MessageHeaders {
   const headers: MessageHeaders = {};
   for (const [key, value] of message.headers) headers[String(key)] = String(value);
@@ -159,6 +166,9 @@ export class KafkaTransport implements MessageTransport {
 
   private async chunkByPartitionBytes(records: OutboundRecord[]): Promise<OutboundRecord[][]> {
     const limit = this.options.maxBatchBytesPerPartition ?? 900 * 1024;
+    const sizes = records.map(recordSize);
+    // The common case: the whole publish fits in one request, whatever the partitioning.
+    if (sizes.reduce((a, b) => a + b, 0) <= limit) return [records];
     const chunks: OutboundRecord[][] = [];
     let current: OutboundRecord[] = [];
     let bytes = new Map<string, number>();
@@ -166,11 +176,10 @@ export class KafkaTransport implements MessageTransport {
     for (const topic of new Set(records.map((r) => r.topic))) {
       partitions.set(topic, await this.partitionsOf(topic));
     }
-    for (const record of records) {
+    records.forEach((record, i) => {
       const count = partitions.get(record.topic) ?? 1;
       const slot = `${record.topic}\u0000${this.partitionOf(record.topic, record.key, count)}`;
-      let size = 70 + record.key.length + record.value.byteLength;
-      for (const [k, v] of Object.entries(record.headers)) size += k.length + v.length + 4;
+      const size = sizes[i];
       if (current.length > 0 && (bytes.get(slot) ?? 0) + size > limit) {
         chunks.push(current);
         current = [];
@@ -178,7 +187,7 @@ export class KafkaTransport implements MessageTransport {
       }
       current.push(record);
       bytes.set(slot, (bytes.get(slot) ?? 0) + size);
-    }
+    });
     if (current.length > 0) chunks.push(current);
     return chunks;
   }
