@@ -12,10 +12,13 @@ export * from './topics';
 // Generated code (buf generate -> src/gen). One line per .proto file.
 export * from './gen/telcomesh/aiops/v1/alerts_pb';
 export * from './gen/telcomesh/audit/v1/records_pb';
+export * from './gen/telcomesh/calls/v1/alerts_pb';
 export * from './gen/telcomesh/config/v1/changes_pb';
 export * from './gen/telcomesh/ingest/v1/health_pb';
 export * from './gen/telcomesh/itsm/v1/tickets_pb';
 export * from './gen/telcomesh/notify/v1/deliveries_pb';
+export * from './gen/telcomesh/provisioning/v1/jobs_pb';
+export * from './gen/telcomesh/sla/v1/events_pb';
 export * from './gen/telcomesh/telemetry/v1/events_pb';
 export * from './gen/telcomesh/telemetry/v1/metrics_pb';
 

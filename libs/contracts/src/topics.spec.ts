@@ -4,7 +4,10 @@ import { durationFromMs, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { ContractDecodeError, ContractError, ContractKeyError, ContractTypeError } from './errors';
 import { AlertSeverity, AlertState } from './gen/telcomesh/aiops/v1/alerts_pb';
 import { AuditOutcome } from './gen/telcomesh/audit/v1/records_pb';
+import { CallAlertSeverity, CallAlertState } from './gen/telcomesh/calls/v1/alerts_pb';
 import { ConfigChangeAction } from './gen/telcomesh/config/v1/changes_pb';
+import { ProvisionJobState } from './gen/telcomesh/provisioning/v1/jobs_pb';
+import { SlaEventType } from './gen/telcomesh/sla/v1/events_pb';
 import {
   TicketPriority,
   TicketSeverity,
@@ -128,6 +131,69 @@ const samples: { [K in TopicId]: MessageInitShape<(typeof Topics)[K]['schema']> 
     startedAt: at,
     observedAt: at,
     metadata: { technology: '5G' },
+  },
+  ProvisioningJobs: {
+    provisionId: '4711',
+    tenantId: 'tenant-a',
+    state: ProvisionJobState.FAILED,
+    action: 'provision',
+    playbook: 'play_simple_service',
+    productId: '12',
+    productName: 'Mobile 10GB',
+    customerId: '7',
+    customerName: 'Acme Towers',
+    serviceId: '',
+    initiatingUser: '1',
+    taskCount: 3,
+    tasks: [
+      {
+        eventNumber: 1,
+        eventName: 'Get product',
+        provisioningStatus: 0,
+        provisioningResultJson: '{}',
+      },
+      {
+        eventNumber: 2,
+        eventName: 'Create subscriber',
+        provisioningStatus: 2,
+        provisioningResultJson: '{"status":500}',
+      },
+    ],
+    errorMessage: 'Create subscriber failed',
+    createdAt: at,
+    finishedAt: at,
+  },
+  SlaEvents: {
+    eventId: '5f0e8f7e-1d9a-4f57-9a51-6f3e0c1d2a10',
+    ticketId: 'jira:NOC-1234',
+    tenantId: 'tenant-a',
+    ticketKey: 'NOC-1234',
+    ticketSystem: 'jira',
+    title: 'Site 001 down',
+    priority: 'P1',
+    department: 'Field Operations',
+    type: SlaEventType.BREACHED,
+    slaName: 'P1 resolution 4h',
+    target: durationFromMs(4 * 3600_000),
+    elapsed: durationFromMs(4 * 3600_000 + 60_000),
+    dueAt: at,
+    breachDepartment: 'Transmission',
+    occurredAt: at,
+  },
+  CallAlerts: {
+    alertId: 'ca-1',
+    queueId: 'q-support',
+    tenantId: 'tenant-a',
+    sourceId: 'pbx-1',
+    queueName: 'Support',
+    rule: 'longest_wait',
+    severity: CallAlertSeverity.MAJOR,
+    state: CallAlertState.FIRING,
+    observedValue: 240,
+    threshold: 120,
+    unit: 's',
+    summary: 'Longest wait 240 s (threshold 120 s)',
+    observedAt: at,
   },
   NotifyDeliveries: {
     deliveryId: 'dl-1',

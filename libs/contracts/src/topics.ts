@@ -22,9 +22,12 @@ import {
 import { AiopsAlertSchema } from './gen/telcomesh/aiops/v1/alerts_pb';
 import { AuditRecordSchema } from './gen/telcomesh/audit/v1/records_pb';
 import { ConfigChangeSchema } from './gen/telcomesh/config/v1/changes_pb';
+import { CallAlertSchema } from './gen/telcomesh/calls/v1/alerts_pb';
 import { ConnectorHealthSchema } from './gen/telcomesh/ingest/v1/health_pb';
 import { ItsmTicketSchema } from './gen/telcomesh/itsm/v1/tickets_pb';
 import { NotificationDeliverySchema } from './gen/telcomesh/notify/v1/deliveries_pb';
+import { ProvisionJobSchema } from './gen/telcomesh/provisioning/v1/jobs_pb';
+import { SlaEventSchema } from './gen/telcomesh/sla/v1/events_pb';
 import { NetworkEventSchema } from './gen/telcomesh/telemetry/v1/events_pb';
 import { NetworkMetricSchema } from './gen/telcomesh/telemetry/v1/metrics_pb';
 
@@ -216,6 +219,42 @@ export const Topics = {
       'Anomaly alert on a site KPI (observed value against its baseline), FIRING then RESOLVED.',
     producers: ['ingestor'],
     consumers: ['gateway', 'notifier'],
+  }),
+  ProvisioningJobs: defineTopic({
+    name: 'provisioning.jobs.v1',
+    schema: ProvisionJobSchema,
+    keyField: 'provisionId',
+    ceType: 'telcomesh.provisioning.job.v1',
+    partitions: 3,
+    retentionMs: 7 * DAY_MS,
+    description:
+      'State of a provisioning job (queued, running, succeeded, failed, cancelled) with its Ansible task results.',
+    producers: ['provisioning'],
+    consumers: ['notifier', 'gateway'],
+  }),
+  SlaEvents: defineTopic({
+    name: 'sla.events.v1',
+    schema: SlaEventSchema,
+    keyField: 'ticketId',
+    ceType: 'telcomesh.sla.event.v1',
+    partitions: 6,
+    retentionMs: 7 * DAY_MS,
+    description:
+      'SLA clock event of a trouble ticket: at risk, breached (with the department the time went to), paused, resumed, met.',
+    producers: ['ticket-sla'],
+    consumers: ['notifier', 'gateway'],
+  }),
+  CallAlerts: defineTopic({
+    name: 'calls.alerts.v1',
+    schema: CallAlertSchema,
+    keyField: 'queueId',
+    ceType: 'telcomesh.calls.alert.v1',
+    partitions: 3,
+    retentionMs: 7 * DAY_MS,
+    description:
+      'Contact-centre alert on a queue metric (waiting calls, longest wait, abandonment, agents available), FIRING then RESOLVED.',
+    producers: ['call-monitor'],
+    consumers: ['notifier', 'gateway'],
   }),
   NotifyDeliveries: defineTopic({
     name: 'notify.deliveries.v1',
