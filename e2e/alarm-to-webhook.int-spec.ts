@@ -1,7 +1,7 @@
 /*
  * The slice that proves the foundation: an alarm POSTed to the ingestor's webhook receiver becomes
- * a telemetry.events.v1 event on real Kafka (via the Postgres outbox), the notifier consumes it
- * and POSTs it to a webhook. The apps run as real processes; the notifier is SIGKILLed mid-stream.
+ * a telemetry.events.v1 event on real Kafka (via the Postgres outbox), the notifier consumes it,
+ * routes it and its delivery queue POSTs it to a webhook. The apps run as real processes; the notifier is SIGKILLed mid-stream.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -125,10 +125,14 @@ describe('alarm webhook → telemetry.events.v1 → notifier → webhook (real K
     );
     const delivered = sink.received.find((r) => r.id === event_id)!;
     expect(delivered.traceparent?.split('-')[1]).toBe(traceId);
+    // The webhook integration posts the rendered notification; webhook-id is the event id.
     expect(delivered.body).toMatchObject({
       id: event_id,
-      type: 'telcomesh.telemetry.event.v1',
-      data: { alarmId: 'ALM-7', siteId: 'site-007', severity: 'PERCEIVED_SEVERITY_WARNING' },
+      kind: 'alarm',
+      site: 'site-007',
+      severity: 'warning',
+      status: 'firing',
+      labels: { alarm_id: 'ALM-7' },
     });
     // The same notification sent again is the same event, not a second one.
     const again = await fetch(`${ingestor.url}/webhooks/oss-e2e/alarms`, {

@@ -289,7 +289,7 @@ export const Topics = {
     retentionMs: 30 * DAY_MS,
     description:
       'Security-relevant action (login, grant, API key use...) with its actor, resource and outcome.',
-    producers: ['gateway'],
+    producers: ['gateway', 'notifier'],
     consumers: [],
   }),
 } as const;

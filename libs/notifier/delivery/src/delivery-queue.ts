@@ -13,9 +13,21 @@ export interface QueuedDelivery {
   lastStatus: number | null;
   lastError: string | null;
   reference: string | null;
+  /** Route rule that selected this integration, when one did. */
+  rule: string | null;
+  /** W3C traceparent of the event the notification came from. */
+  traceparent: string | null;
   createdAt: Date;
   updatedAt: Date;
   deliveredAt: Date | null;
+}
+
+/** One notification for one integration, as queued. */
+export interface DeliveryRequest {
+  notification: Notification;
+  integration: string;
+  rule?: string;
+  traceparent?: string;
 }
 
 export interface DeliveryFilter {
@@ -37,6 +49,8 @@ interface Row {
   last_status: number | null;
   last_error: string | null;
   reference: string | null;
+  rule: string | null;
+  trace_parent: string | null;
   created_at: Date;
   updated_at: Date;
   delivered_at: Date | null;
@@ -53,6 +67,8 @@ function toDelivery(row: Row): QueuedDelivery {
     lastStatus: row.last_status,
     lastError: row.last_error,
     reference: row.reference,
+    rule: row.rule,
+    traceparent: row.trace_parent,
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
     deliveredAt: row.delivered_at ? new Date(row.delivered_at) : null,
@@ -80,22 +96,25 @@ export class DeliveryQueue {
   /** Queues each notification for each integration, in the caller's transaction; repeats are ignored. */
   async enqueue(
     manager: EntityManager,
-    items: { notification: Notification; integration: string }[],
+    items: DeliveryRequest[],
     now: Date = new Date(),
   ): Promise<number> {
     if (items.length === 0) return 0;
     const values: unknown[] = [now];
-    const rows = items.map(({ notification, integration }, i) => {
+    const rows = items.map(({ notification, integration, rule, traceparent }, i) => {
       values.push(
         deliveryKeyOf(notification.id, integration),
         integration,
         JSON.stringify(notification),
+        rule ?? null,
+        traceparent ?? null,
       );
-      return `($${i * 3 + 2}, $${i * 3 + 3}, $${i * 3 + 4}::jsonb, 'pending', $1, $1, $1)`;
+      const p = i * 5 + 2;
+      return `($${p}, $${p + 1}, $${p + 2}::jsonb, $${p + 3}, $${p + 4}, 'pending', $1, $1, $1)`;
     });
     const inserted = await manager.query<unknown[]>(
       `INSERT INTO ${this.table}
-         ("delivery_key", "integration", "notification", "status", "next_attempt_at", "created_at", "updated_at")
+         ("delivery_key", "integration", "notification", "rule", "trace_parent", "status", "next_attempt_at", "created_at", "updated_at")
        VALUES ${rows.join(', ')}
        ON CONFLICT ("delivery_key") DO NOTHING RETURNING 1`,
       values,
@@ -128,6 +147,18 @@ export class DeliveryQueue {
     return rows
       .map(toDelivery)
       .sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime());
+  }
+
+  /** How many deliveries of one integration are due now, and since when the oldest has waited. */
+  async dueSummary(integration: string, now: Date): Promise<{ due: number; oldestAt?: Date }> {
+    const rows = await this.dataSource.query<{ due: number; oldest: Date | null }[]>(
+      `SELECT count(*)::int AS due, min("created_at") AS oldest FROM ${this.table}
+        WHERE "integration" = $1
+          AND (("status" = 'pending' AND "next_attempt_at" <= $2) OR ("status" = 'in_flight' AND "lease_until" < $2))`,
+      [integration, now],
+    );
+    const row = rows[0];
+    return row?.oldest ? { due: row.due, oldestAt: new Date(row.oldest) } : { due: row?.due ?? 0 };
   }
 
   async markDelivered(

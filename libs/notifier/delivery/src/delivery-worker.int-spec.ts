@@ -8,6 +8,7 @@ import type {
 import { DeliveryQueue, deliveryKeyOf } from './delivery-queue';
 import { DeliveryWorker, type DeliveryPolicy } from './delivery-worker';
 import { NotificationDeliveries1763800000300 } from './notification-deliveries.migration';
+import { NotificationDeliveryContext1763800000310 } from './notification-delivery-context.migration';
 
 const POLICY: DeliveryPolicy = {
   maxRetries: 2,
@@ -74,7 +75,7 @@ describe('delivery queue and worker (real PostgreSQL)', () => {
       type: 'postgres',
       url: process.env.TEST_DATABASE_URL,
       schema,
-      migrations: [NotificationDeliveries1763800000300],
+      migrations: [NotificationDeliveries1763800000300, NotificationDeliveryContext1763800000310],
       migrationsTableName: 'migrations',
     });
     await dataSource.initialize();

@@ -25,12 +25,35 @@ export const DEFAULT_DELIVERY_POLICY: DeliveryPolicy = {
   circuitCooldownMs: 30_000,
 };
 
+/** Optional controls a host adds around the queue. */
+export interface DeliveryGate {
+  /** How many of `wanted` notifications the integration may send now (rate limits); default all. */
+  admit?(integration: string, wanted: number, now: number): number;
+  /** Notifications per request, capping the integration's own `maxBatchSize`. */
+  maxBatchSize?(integration: string): number | undefined;
+  /** How long a partial batch waits for more, when the integration does not say. */
+  defaultFlushIntervalMs?: number;
+  /** Runs around each request (tracing: the batch carries its events' trace context). */
+  around?<T>(
+    integration: string,
+    batch: readonly QueuedDelivery[],
+    send: () => Promise<T>,
+  ): Promise<T>;
+}
+
 export interface DeliveryObserver {
   attempted?(
     integration: string,
     outcome: DeliveryOutcome['result'] | 'dead',
     count: number,
     latencyMs: number,
+  ): void;
+  /** After the queue recorded an outcome for these deliveries (the delivery log's events). */
+  settled?(
+    integration: string,
+    deliveries: readonly QueuedDelivery[],
+    outcome: 'delivered' | 'retry' | 'dead',
+    detail: { status?: number; reason?: string; latencyMs: number },
   ): void;
 }
 
@@ -53,11 +76,17 @@ export class DeliveryWorker {
     private readonly queue: DeliveryQueue,
     private readonly integrations: () => ReadonlyMap<string, Integration>,
     private readonly http: HttpSend,
-    private readonly policy: DeliveryPolicy = DEFAULT_DELIVERY_POLICY,
+    private readonly policyOf: DeliveryPolicy | (() => DeliveryPolicy) = DEFAULT_DELIVERY_POLICY,
     private readonly clock: () => number = Date.now,
     private readonly observer: DeliveryObserver = {},
     private readonly random: () => number = Math.random,
+    private readonly gate: DeliveryGate = {},
   ) {}
+
+  /** The policy in force (a function lets the host change it at run time). */
+  private get policy(): DeliveryPolicy {
+    return typeof this.policyOf === 'function' ? this.policyOf() : this.policyOf;
+  }
 
   circuitState(integration: string): CircuitState {
     return this.breaker(integration).state(this.clock());
@@ -104,12 +133,24 @@ export class DeliveryWorker {
 
   private async drain(name: string, integration: Integration): Promise<number> {
     const breaker = this.breaker(name);
-    const batchSize = Math.max(1, integration.maxBatchSize);
+    const cap = this.gate.maxBatchSize?.(name);
+    const batchSize = Math.max(1, Math.min(integration.maxBatchSize, cap ?? Infinity));
     const slots = breaker.allowance(this.clock(), this.policy.concurrency);
     if (slots === 0) return 0;
+    let wanted = slots * batchSize;
+    const flushIntervalMs = integration.flushIntervalMs ?? this.gate.defaultFlushIntervalMs;
+    if (batchSize > 1 && flushIntervalMs) {
+      // A partial batch waits for more until its oldest notification has waited flush_interval.
+      const { due, oldestAt } = await this.queue.dueSummary(name, new Date(this.clock()));
+      if (due === 0) return 0;
+      if (due < batchSize && oldestAt && this.clock() - oldestAt.getTime() < flushIntervalMs)
+        return 0;
+    }
+    if (this.gate.admit) wanted = this.gate.admit(name, wanted, this.clock());
+    if (wanted <= 0) return 0;
     const claimed = await this.queue.claimDue(
       name,
-      slots * batchSize,
+      wanted,
       this.policy.leaseMs,
       new Date(this.clock()),
     );
@@ -130,11 +171,13 @@ export class DeliveryWorker {
   ): Promise<void> {
     const started = this.clock();
     let outcome: DeliveryOutcome;
-    try {
-      outcome = await integration.deliver(
+    const deliver = () =>
+      integration.deliver(
         batch.map((d) => d.notification),
         this.http,
       );
+    try {
+      outcome = await (this.gate.around ? this.gate.around(name, batch, deliver) : deliver());
     } catch (error) {
       outcome = { result: 'retry', reason: describe(error) };
     }
@@ -145,6 +188,10 @@ export class DeliveryWorker {
       for (const d of batch)
         await this.queue.markDelivered(d.key, outcome.status, outcome.reference, now);
       this.observer.attempted?.(name, 'delivered', batch.length, latency);
+      this.observer.settled?.(name, batch, 'delivered', {
+        status: outcome.status,
+        latencyMs: latency,
+      });
       return;
     }
     breaker.failure(this.clock());
@@ -156,6 +203,11 @@ export class DeliveryWorker {
             : `gave up after ${d.attempts} attempts: ${outcome.reason}`;
         await this.queue.markDead(d.key, outcome.status, reason, now);
         this.observer.attempted?.(name, 'dead', 1, latency);
+        this.observer.settled?.(name, [d], 'dead', {
+          status: outcome.status,
+          reason,
+          latencyMs: latency,
+        });
       } else {
         const delay = Math.max(outcome.retryAfterMs ?? 0, this.backoff(d.attempts));
         await this.queue.markRetry(
@@ -166,6 +218,11 @@ export class DeliveryWorker {
           now,
         );
         this.observer.attempted?.(name, 'retry', 1, latency);
+        this.observer.settled?.(name, [d], 'retry', {
+          status: outcome.status,
+          reason: outcome.reason,
+          latencyMs: latency,
+        });
       }
     }
   }

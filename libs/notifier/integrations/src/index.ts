@@ -100,3 +100,10 @@ export * from './servicenow';
 export * from './github';
 export * from './gitlab';
 export * from './jenkins';
+export {
+  builtInIntegrations,
+  IntegrationCatalog,
+  integrationKind,
+  type IntegrationDeps,
+  type IntegrationKind,
+} from './catalog';

@@ -43,6 +43,13 @@ export interface Integration {
   readonly type: string;
   /** Notifications this integration prefers to receive together (Splunk HEC, New Relic); 1 otherwise. */
   readonly maxBatchSize: number;
+  /**
+   * For batching integrations: how long a partial batch may wait for more notifications before it
+   * is sent anyway (Splunk HEC `flush_interval`). Unset: send whatever is due at once.
+   */
+  readonly flushIntervalMs?: number;
+  /** Whether this integration wants the notification at all (Jenkins `trigger_patterns`); default yes. */
+  accepts?(notification: Notification): boolean;
   deliver(notifications: Notification[], http: HttpSend): Promise<DeliveryOutcome>;
   /** A cheap authenticated call proving the configuration works (no message sent when avoidable). */
   checkHealth(http: HttpSend): Promise<IntegrationHealth>;

@@ -244,86 +244,131 @@ export class NotificationGrouper {
   }
 
   private flushGroup(group: Group, now: number): NotificationLike | undefined {
-    const firing = [...group.members].filter(([, m]) => m.firing);
-    if (firing.length === 0) {
-      this.groups.delete(group.key);
-      // Never told anyone it fired (it cleared within group_wait): nothing to resolve.
-      if (!group.notified) return undefined;
-      return this.render(
-        group,
-        [...group.members.values()].map((m) => m.notification),
-        'resolved',
-        now,
-      );
+    const members = [...group.members].map(([id, m]) => ({ id, firing: m.firing }));
+    const plan = planGroupFlush(group, members, now, this.config);
+    const notifications = [...group.members.values()]
+      .filter((m) => plan.status === 'resolved' || m.firing)
+      .map((m) => m.notification);
+    if (plan.forget) this.groups.delete(group.key);
+    else {
+      // Resolved members have been accounted for; only the firing ones stay.
+      for (const [id, member] of group.members) if (!member.firing) group.members.delete(id);
+      group.nextFlushAt = plan.nextFlushAt;
+      group.notified = plan.notified;
+      group.lastSentAt = plan.lastSentAt;
     }
-    // Resolved members have been accounted for; only the firing ones stay.
-    for (const [id, member] of group.members) if (!member.firing) group.members.delete(id);
-    group.nextFlushAt = now + this.config.groupIntervalMs;
-    const notified = group.notified;
-    const added = !notified || firing.some(([id]) => !notified.has(id));
-    const repeatDue =
-      group.lastSentAt !== undefined && now - group.lastSentAt >= this.config.repeatIntervalMs;
-    if (!added && !repeatDue) return undefined;
-    group.notified = new Set(firing.map(([id]) => id));
-    group.lastSentAt = now;
-    return this.render(
-      group,
-      firing.map(([, m]) => m.notification),
-      'firing',
+    if (!plan.status) return undefined;
+    return renderGroupNotification(
+      { key: group.key, labels: group.labels },
+      notifications,
+      plan.status,
       now,
+      this.maxListed,
     );
   }
+}
 
-  private render(
-    group: Group,
-    members: NotificationLike[],
-    status: 'firing' | 'resolved',
-    now: number,
-  ): NotificationLike {
-    const count = members.reduce((sum, m) => sum + Math.max(1, m.count), 0);
-    const kind = common(members.map((m) => m.kind)) ?? 'notification';
-    const site = group.labels.site || common(members.map((m) => m.site));
-    const tenant = group.labels.tenant || common(members.map((m) => m.tenant));
-    const sites = new Set(members.map((m) => m.site).filter((s) => s !== undefined));
-    const where = site ? ` at ${site}` : sites.size > 1 ? ` across ${sites.size} sites` : '';
-    const headline = `${count} ${noun(kind, count)}${where}`;
-    const severity = members.reduce<Severity>(
-      (worst, m) => (severityRank(m.severity) > severityRank(worst) ? m.severity : worst),
-      'info',
-    );
-    const ordered = [...members].sort(
-      (a, b) =>
-        severityRank(b.severity) - severityRank(a.severity) ||
-        a.occurredAt.getTime() - b.occurredAt.getTime(),
-    );
-    const fields = ordered.slice(0, this.maxListed).map((m) => ({
-      name: m.title,
-      value: `${m.severity}${m.site ? ` · ${m.site}` : ''} · ${m.summary}`,
-    }));
-    if (ordered.length > this.maxListed) {
-      fields.push({ name: 'More', value: `and ${ordered.length - this.maxListed} more` });
-    }
-    const times = members.map((m) => m.occurredAt.getTime());
-    const earliest = times.reduce((a, b) => Math.min(a, b));
-    const latest = times.reduce((a, b) => Math.max(a, b));
-    const single = members.length === 1 ? members[0] : undefined;
-    const url = common(members.map((m) => m.url));
-    return {
-      id: `group-${shortHash(group.key)}-${status}-${now}`,
-      kind,
-      subject: common(members.map((m) => m.subject)) ?? `group.${kind}`,
-      title: status === 'resolved' ? `Resolved: ${headline}` : single ? single.title : headline,
-      summary:
-        status === 'resolved' ? `${headline}: all cleared` : single ? single.summary : headline,
-      severity,
-      status,
-      ...(tenant ? { tenant } : {}),
-      ...(site ? { site } : {}),
-      fields,
-      labels: { ...group.labels, group_key: shortHash(group.key) },
-      occurredAt: new Date(status === 'resolved' ? latest : earliest),
-      ...(url ? { url } : {}),
-      count,
-    };
+/** What a group remembers between flushes (kept in memory here, or in a database by a caller). */
+export interface GroupFlushState {
+  /** Identities of the firing members in the last notification sent; undefined until one is. */
+  notified?: Set<string>;
+  lastSentAt?: number;
+}
+
+/** The decision of one flush: what to send (if anything) and the group's next state. */
+export interface GroupFlushPlan extends GroupFlushState {
+  status?: 'firing' | 'resolved';
+  /** Every member resolved: the group is done. */
+  forget: boolean;
+  nextFlushAt: number;
+}
+
+/**
+ * Alertmanager's flush rule for one due group: with no firing member left, forget the group and
+ * send a resolve only if a firing notification went out; otherwise send when firing members
+ * were added since the last notification or `repeat_interval` has passed, and check again after
+ * `group_interval`.
+ */
+export function planGroupFlush(
+  state: GroupFlushState,
+  members: readonly { id: string; firing: boolean }[],
+  now: number,
+  config: GroupingConfig,
+): GroupFlushPlan {
+  const firing = members.filter((m) => m.firing);
+  if (firing.length === 0) {
+    // Never told anyone it fired (it cleared within group_wait): nothing to resolve.
+    return { forget: true, nextFlushAt: now, ...(state.notified ? { status: 'resolved' } : {}) };
   }
+  const nextFlushAt = now + config.groupIntervalMs;
+  const notified = state.notified;
+  const added = !notified || firing.some((m) => !notified.has(m.id));
+  const repeatDue =
+    state.lastSentAt !== undefined && now - state.lastSentAt >= config.repeatIntervalMs;
+  if (!added && !repeatDue) return { ...state, forget: false, nextFlushAt };
+  return {
+    status: 'firing',
+    forget: false,
+    nextFlushAt,
+    notified: new Set(firing.map((m) => m.id)),
+    lastSentAt: now,
+  };
+}
+
+/**
+ * The one notification standing for a group: `count`, "N alarms at site-001", the worst severity,
+ * the first `maxListed` members (worst first) in its fields.
+ */
+export function renderGroupNotification(
+  group: { key: string; labels: Record<string, string> },
+  members: NotificationLike[],
+  status: 'firing' | 'resolved',
+  now: number,
+  maxListed = 10,
+): NotificationLike {
+  const count = members.reduce((sum, m) => sum + Math.max(1, m.count), 0);
+  const kind = common(members.map((m) => m.kind)) ?? 'notification';
+  const site = group.labels.site || common(members.map((m) => m.site));
+  const tenant = group.labels.tenant || common(members.map((m) => m.tenant));
+  const sites = new Set(members.map((m) => m.site).filter((s) => s !== undefined));
+  const where = site ? ` at ${site}` : sites.size > 1 ? ` across ${sites.size} sites` : '';
+  const headline = `${count} ${noun(kind, count)}${where}`;
+  const severity = members.reduce<Severity>(
+    (worst, m) => (severityRank(m.severity) > severityRank(worst) ? m.severity : worst),
+    'info',
+  );
+  const ordered = [...members].sort(
+    (a, b) =>
+      severityRank(b.severity) - severityRank(a.severity) ||
+      a.occurredAt.getTime() - b.occurredAt.getTime(),
+  );
+  const fields = ordered.slice(0, maxListed).map((m) => ({
+    name: m.title,
+    value: `${m.severity}${m.site ? ` · ${m.site}` : ''} · ${m.summary}`,
+  }));
+  if (ordered.length > maxListed) {
+    fields.push({ name: 'More', value: `and ${ordered.length - maxListed} more` });
+  }
+  const times = members.map((m) => m.occurredAt.getTime());
+  const earliest = times.reduce((a, b) => Math.min(a, b));
+  const latest = times.reduce((a, b) => Math.max(a, b));
+  const single = members.length === 1 ? members[0] : undefined;
+  const url = common(members.map((m) => m.url));
+  return {
+    id: `group-${shortHash(group.key)}-${status}-${now}`,
+    kind,
+    subject: common(members.map((m) => m.subject)) ?? `group.${kind}`,
+    title: status === 'resolved' ? `Resolved: ${headline}` : single ? single.title : headline,
+    summary:
+      status === 'resolved' ? `${headline}: all cleared` : single ? single.summary : headline,
+    severity,
+    status,
+    ...(tenant ? { tenant } : {}),
+    ...(site ? { site } : {}),
+    fields,
+    labels: { ...group.labels, group_key: shortHash(group.key) },
+    occurredAt: new Date(status === 'resolved' ? latest : earliest),
+    ...(url ? { url } : {}),
+    count,
+  };
 }

@@ -1,5 +1,5 @@
 export { ManualClock, systemClock, type Clock } from './clock';
-export { RoutingConfigError } from './config-error';
+export { RoutingConfigError, validatePlain } from './config-error';
 export { formatDuration, parseDuration } from './duration';
 export {
   DEFAULT_GROUPING,
@@ -7,7 +7,11 @@ export {
   GroupingConfigInput,
   NotificationGrouper,
   parseGroupingConfig,
+  planGroupFlush,
+  renderGroupNotification,
   type GroupFlush,
+  type GroupFlushPlan,
+  type GroupFlushState,
   type GrouperOptions,
   type GroupingConfig,
 } from './grouping';

@@ -1,0 +1,95 @@
+import {
+  ArrayNotEmpty,
+  IsArray,
+  IsInt,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  Max,
+  Min,
+} from 'class-validator';
+import { RoutingConfigError, subjectGlob, validatePlain } from '@telcomesh/notifier-routing';
+import { validateDocument } from '../control/validate-document';
+
+/** One `required_approvals` entry: who must approve changes to matching keys, and how long they have. */
+export class ApprovalRuleConfig {
+  @IsArray()
+  @ArrayNotEmpty()
+  @IsString({ each: true })
+  @IsNotEmpty({ each: true })
+  approvers!: string[];
+
+  @IsInt()
+  @Min(1)
+  min_approvals!: number;
+
+  /** Seconds (the seed writes `3600  # 1 hour`). */
+  @IsInt()
+  @Min(60)
+  @Max(30 * 24 * 3600)
+  timeout!: number;
+}
+
+/** `integrations.approvals` as in the seed. */
+export class ApprovalsConfig {
+  /** Key pattern → rule; each rule is validated on its own so a problem names its pattern. */
+  @IsObject()
+  required_approvals: Record<string, unknown> = {};
+
+  /** Integrations that receive approval requests and decisions (by name, e.g. email, slack, jira). */
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  approval_methods: string[] = [];
+}
+
+export interface ApprovalRule {
+  pattern: string;
+  approvers: string[];
+  minApprovals: number;
+  timeoutMs: number;
+}
+
+export interface ApprovalPolicy {
+  rules: ApprovalRule[];
+  methods: string[];
+}
+
+export const NO_APPROVALS: ApprovalPolicy = { rules: [], methods: [] };
+
+/** Validates `{ required_approvals: { "*.database.*": { approvers, min_approvals, timeout } }, approval_methods }`. */
+export function parseApprovalPolicy(raw: unknown): ApprovalPolicy {
+  const config = validateDocument(ApprovalsConfig, raw, 'approvals');
+  const problems: string[] = [];
+  const rules: ApprovalRule[] = [];
+  for (const [pattern, raw] of Object.entries(config.required_approvals)) {
+    const result = validatePlain(ApprovalRuleConfig, raw, `required_approvals.${pattern}`);
+    problems.push(...result.problems);
+    const rule = result.value;
+    if (!rule) continue;
+    const approvers = [...new Set(rule.approvers)];
+    if (rule.min_approvals > approvers.length) {
+      problems.push(
+        `required_approvals.${pattern}.min_approvals: ${rule.min_approvals} exceeds the ${approvers.length} distinct approvers`,
+      );
+    }
+    rules.push({
+      pattern,
+      approvers,
+      minApprovals: rule.min_approvals,
+      timeoutMs: rule.timeout * 1000,
+    });
+  }
+  if (problems.length > 0) throw new RoutingConfigError('approvals', problems);
+  return { rules, methods: config.approval_methods };
+}
+
+/**
+ * The rule a change of `key` falls under: the first pattern matching the key (a rule such as
+ * `integrations.*` guards every integration; `*.notifications` the routes), or undefined when the
+ * change applies at once.
+ */
+export function approvalRuleFor(policy: ApprovalPolicy, key: string): ApprovalRule | undefined {
+  return policy.rules.find((rule) => subjectGlob(rule.pattern)(key));
+}
