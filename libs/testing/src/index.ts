@@ -1,4 +1,5 @@
 export { WebhookSink, type ReceivedWebhook, type WebhookSinkOptions } from './webhook-sink';
+export { FaultyReceiver, type Fault, type ReceivedRequest } from './faulty-receiver';
 export { generateAlarm, type GeneratedAlarm } from './alarm-generator';
 export { startServiceProcess, type ServiceProcess } from './service-process';
 export {

@@ -26,7 +26,7 @@ export class ApprovalRuleConfig {
 
   /** Seconds (the seed writes `3600  # 1 hour`). */
   @IsInt()
-  @Min(60)
+  @Min(1)
   @Max(30 * 24 * 3600)
   timeout!: number;
 }

@@ -100,4 +100,13 @@ describe('renderConnectorHealth', () => {
       count: 1,
     });
   });
+
+  it('does not claim a healthy connector never synced when the report just leaves the time out', () => {
+    const n = renderConnectorHealth(
+      create(Topics.IngestHealth, { sourceId: 'iot-7', healthy: true }),
+      envelope(),
+    );
+    expect(n.summary).toBe('The connector is syncing again.');
+    expect(n.fields).toStrictEqual([{ name: 'Data Source', value: 'iot-7' }]);
+  });
 });

@@ -106,7 +106,9 @@ describe('renderEvent', () => {
   it('refuses a message of another type: the consumer is wired to the wrong codec', () => {
     const alert = create(Topics.AiopsAlerts, { alertId: 'x' });
     expect(() => renderEvent(Topics.CallAlerts.name, alert, env)).toThrow(
-      new TypeError('calls.alerts.v1 carries telcomesh.calls.v1.CallAlert, not telcomesh.aiops.v1.AiopsAlert'),
+      new TypeError(
+        'calls.alerts.v1 carries telcomesh.calls.v1.CallAlert, not telcomesh.aiops.v1.AiopsAlert',
+      ),
     );
     expect(() => renderEvent(Topics.IngestHealth.name, undefined, env)).toThrow(
       'ingest.health.v1 carries telcomesh.ingest.v1.ConnectorHealth, not undefined',

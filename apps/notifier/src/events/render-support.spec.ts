@@ -39,9 +39,9 @@ describe('times and amounts', () => {
 
   it('takes the first set timestamp, treating a zero one as unset', () => {
     const fallback = new Date('2025-01-01T15:00:00Z');
-    expect(firstTime([undefined, timestampFromMs(0), at('2025-01-01T12:00:00Z')], fallback)).toEqual(
-      new Date('2025-01-01T12:00:00Z'),
-    );
+    expect(
+      firstTime([undefined, timestampFromMs(0), at('2025-01-01T12:00:00Z')], fallback),
+    ).toEqual(new Date('2025-01-01T12:00:00Z'));
     expect(firstTime([undefined, timestampFromMs(0)], fallback)).toBe(fallback);
     expect(formatTime(at('2025-01-01T12:00:00.750Z'))).toBe('2025-01-01 12:00:00 UTC');
     expect(formatTime(undefined)).toBe('');

@@ -12,7 +12,16 @@ import type { ServiceRuntime } from '@telcomesh/platform';
 import { NOTIFIABLE_TOPICS, renderEvent } from '../events';
 import type { NotificationPipeline } from './notification-pipeline';
 
+/** Inbox scope of taken events (event ids are unique across topics). */
 export const NOTIFIER_GROUP = 'notifier';
+
+/**
+ * One consumer group per topic: members of one group with different subscriptions rebalance each
+ * other endlessly on start, and per-topic groups give per-topic lag (KEDA scales on it).
+ */
+export function intakeGroupOf(topic: string): string {
+  return `${NOTIFIER_GROUP}.${topic}`;
+}
 
 /**
  * Consumes every notifiable platform topic. Each event is rendered to one notification and taken
@@ -34,7 +43,7 @@ export class EventIntake {
         transport: this.runtime.transport,
         // One consumer per topic; the union of topic types is erased to what renderEvent checks.
         codec: topicCodec(topic as unknown as TopicDefinition<DescMessage>),
-        groupId: NOTIFIER_GROUP,
+        groupId: intakeGroupOf(topic.name),
         maxRetries: this.runtime.config.CONSUMER_MAX_RETRIES,
         metrics: this.runtime.metrics,
         logger: this.runtime.logger,

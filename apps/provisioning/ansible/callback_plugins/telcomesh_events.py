@@ -137,6 +137,11 @@ def task_placement(task):
     return innermost or 'block', in_rescue, in_always
 
 
+def _public(result):
+    """Drops Ansible's internal bookkeeping keys (_ansible_no_log, _ansible_verbose_always...)."""
+    return {k: v for k, v in result.items() if not str(k).startswith('_ansible_')}
+
+
 def _is_meta(task):
     return getattr(task, 'action', None) in C._ACTION_META
 
@@ -209,11 +214,12 @@ class CallbackModule(CallbackBase):
         self._seq = 0
         self._controller_pid = os.getpid()
         self._current = (None, True)  # (task uuid, is cleanup) of the task in flight
-        self._forced = set()
+        self._forced = {}  # uuid -> original action of tasks failed on purpose
         self._cancel = threading.Event()
         self._cancel_reason = None
-        self._cancel_reported = False
         self._finished = False
+        # The watchdog thread writes too (cancel_requested): one line at a time.
+        self._lock = threading.Lock()
 
     def set_options(self, task_keys=None, var_options=None, direct=None):
         super().set_options(task_keys=task_keys, var_options=var_options, direct=direct)
@@ -229,6 +235,10 @@ class CallbackModule(CallbackBase):
     # --- output -------------------------------------------------------------------------------
 
     def _emit(self, event):
+        with self._lock:
+            self._write(event)
+
+    def _write(self, event):
         if self._fd is None or self._broken:
             return
         self._seq += 1
@@ -276,11 +286,6 @@ class CallbackModule(CallbackBase):
             self._cancel_reason = reason
             self._cancel.set()
 
-    def _report_cancel(self):
-        if self._cancel.is_set() and not self._cancel_reported:
-            self._cancel_reported = True
-            self._emit({'type': 'cancel_requested', 'reason': self._cancel_reason})
-
     def _task_processes(self):
         """Processes started by the workers (modules, commands), never the workers themselves:
         a worker that dies makes ansible abort the whole run, rescue included."""
@@ -312,7 +317,10 @@ class CallbackModule(CallbackBase):
         the strategy moves on to the next task. Rescue and always tasks are left to finish."""
         self._cancel.wait()
         uuid, cleanup = self._current
-        if uuid is None or cleanup or not os.path.isdir('/proc'):
+        interrupting = uuid is not None and not cleanup and os.path.isdir('/proc')
+        self._emit({'type': 'cancel_requested', 'reason': self._cancel_reason,
+                    'interrupting_task_in_flight': interrupting})
+        if not interrupting:
             return
         escalate_at = time.monotonic() + 5
         while not self._finished and self._current[0] == uuid:
@@ -345,16 +353,16 @@ class CallbackModule(CallbackBase):
     def _task_start(self, task, handler):
         section, in_rescue, in_always = task_placement(task)
         cleanup = handler or in_rescue or in_always
+        action = task.action
         self._current = (task._uuid, cleanup)
-        self._report_cancel()
         if self._cancel.is_set() and not cleanup:
             _force_failure(task)
-            self._forced.add(task._uuid)
+            self._forced[task._uuid] = action
         self._emit({
             'type': 'task_start',
             'task': task.get_name(),
             'task_uuid': task._uuid,
-            'action': task.action,
+            'action': action,
             'section': section,
             'in_rescue': in_rescue,
             'in_always': in_always,
@@ -370,12 +378,11 @@ class CallbackModule(CallbackBase):
     def _task_result(self, result, outcome, status):
         task = result._task
         section, in_rescue, in_always = task_placement(task)
-        self._report_cancel()
         self._emit({
             'type': 'task',
             'task': result.task_name or task.get_name(),
             'task_uuid': task._uuid,
-            'action': task.action,
+            'action': self._forced.get(task._uuid, task.action),
             'host': result._host.get_name(),
             'outcome': outcome,
             'status': status,
@@ -384,7 +391,7 @@ class CallbackModule(CallbackBase):
             'in_always': in_always,
             'cancelled': task._uuid in self._forced,
             'changed': bool(result._result.get('changed', False)),
-            'result': self._bounded(redact(result._result)),
+            'result': self._bounded(redact(_public(result._result))),
         })
 
     def v2_runner_on_ok(self, result):
@@ -407,9 +414,9 @@ class CallbackModule(CallbackBase):
 
     def v2_playbook_on_stats(self, stats):
         self._finished = True
-        self._report_cancel()
         hosts = {host: stats.summarize(host) for host in sorted(stats.processed.keys())}
         self._emit({'type': 'stats', 'hosts': hosts})
-        if self._owns_fd:
-            os.close(self._fd)
-            self._fd = None
+        with self._lock:
+            if self._owns_fd and self._fd is not None:
+                os.close(self._fd)
+                self._fd = None

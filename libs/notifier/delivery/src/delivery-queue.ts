@@ -161,16 +161,17 @@ export class DeliveryQueue {
     return row?.oldest ? { due: row.due, oldestAt: new Date(row.oldest) } : { due: row?.due ?? 0 };
   }
 
+  /** Records a delivered batch (one statement for all of it). */
   async markDelivered(
-    key: string,
+    keys: string | readonly string[],
     status: number | undefined,
     reference: string | undefined,
     now: Date,
   ): Promise<void> {
     await this.dataSource.query(
       `UPDATE ${this.table} SET "status" = 'delivered', "last_status" = $2, "reference" = $3, "last_error" = NULL,
-              "lease_until" = NULL, "delivered_at" = $4, "updated_at" = $4 WHERE "delivery_key" = $1`,
-      [key, status ?? null, reference ?? null, now],
+              "lease_until" = NULL, "delivered_at" = $4, "updated_at" = $4 WHERE "delivery_key" = ANY($1)`,
+      [typeof keys === 'string' ? [keys] : keys, status ?? null, reference ?? null, now],
     );
   }
 

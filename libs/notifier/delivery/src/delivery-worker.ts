@@ -70,7 +70,7 @@ function describe(error: unknown): string {
 export class DeliveryWorker {
   private readonly breakers = new Map<string, CircuitBreaker>();
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly draining = new Map<string, Promise<void>>();
 
   constructor(
     private readonly queue: DeliveryQueue,
@@ -92,15 +92,15 @@ export class DeliveryWorker {
     return this.breaker(integration).state(this.clock());
   }
 
+  /**
+   * Polls every `pollIntervalMs`; each integration drains on its own (a slow or hanging product
+   * never holds up the others) and keeps going without waiting while it finds due deliveries.
+   */
   start(pollIntervalMs = 250): void {
     if (this.timer) return;
     const tick = () => {
-      this.running = this.runOnce()
-        .then(() => undefined)
-        .catch(() => undefined) // a failed poll (database blip) is retried on the next tick
-        .finally(() => {
-          if (this.timer) this.timer = setTimeout(tick, pollIntervalMs);
-        });
+      this.launch();
+      if (this.timer) this.timer = setTimeout(tick, pollIntervalMs);
     };
     this.timer = setTimeout(tick, 0);
   }
@@ -108,7 +108,23 @@ export class DeliveryWorker {
   async stop(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    await this.running;
+    await Promise.all(this.draining.values());
+  }
+
+  private launch(): void {
+    for (const [name, integration] of this.integrations()) {
+      if (this.draining.has(name)) continue;
+      const run = (async () => {
+        try {
+          while (this.timer && (await this.drain(name, integration)) > 0);
+        } catch {
+          // a failed claim (database blip) is retried on the next tick
+        } finally {
+          this.draining.delete(name);
+        }
+      })();
+      this.draining.set(name, run);
+    }
   }
 
   /** One pass over every integration; returns how many deliveries were attempted. */
@@ -185,8 +201,12 @@ export class DeliveryWorker {
     const latency = this.clock() - started;
     if (outcome.result === 'delivered') {
       breaker.success();
-      for (const d of batch)
-        await this.queue.markDelivered(d.key, outcome.status, outcome.reference, now);
+      await this.queue.markDelivered(
+        batch.map((d) => d.key),
+        outcome.status,
+        outcome.reference,
+        now,
+      );
       this.observer.attempted?.(name, 'delivered', batch.length, latency);
       this.observer.settled?.(name, batch, 'delivered', {
         status: outcome.status,

@@ -366,7 +366,8 @@ export function renderGroupNotification(
     ...(tenant ? { tenant } : {}),
     ...(site ? { site } : {}),
     fields,
-    labels: { ...group.labels, group_key: shortHash(group.key) },
+    // A group of one keeps its member's labels (templates and dedup keys read them).
+    labels: { ...(single?.labels ?? {}), ...group.labels, group_key: shortHash(group.key) },
     occurredAt: new Date(status === 'resolved' ? latest : earliest),
     ...(url ? { url } : {}),
     count,
