@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { join, relative } from 'node:path';
 import { createRequire } from 'node:module';
 import { Report, argValue, isObject, loadApps, readYamlFile } from './lib.mjs';
+import { parse as parseYaml } from 'yaml';
 
 const require = createRequire(import.meta.url);
 const args = process.argv.slice(2);
@@ -228,6 +229,7 @@ const validateSecretExample = ajv.compile({
     DATABASE_URL: { type: 'string', pattern: '^postgres(ql)?://' },
     REDIS_URL: { type: 'string', pattern: '^rediss?://' },
     NOTIFIER_WEBHOOK_URL: { type: 'string', pattern: '^https?://' },
+    NOTIFIER_SECRET_KEY: { type: 'string', minLength: 1 },
   },
 });
 for (const obj of secretExample) {
@@ -515,6 +517,22 @@ for (const [label, list] of renders) {
   }
 
   for (const [name, cm] of configMaps) {
+    if (name?.startsWith('notifier-config')) {
+      // A mounted file, not env settings: the notifier's configuration-as-code.
+      let doc;
+      try {
+        doc = parseYaml(cm.data?.['notifier.yaml'] ?? '');
+      } catch (error) {
+        doc = error;
+      }
+      const keys = isObject(doc) ? Object.keys(doc) : [];
+      report.check(
+        isObject(doc) && keys.every((k) => k === 'integrations' || k === 'silences'),
+        `[${label}] ConfigMap/${name}`,
+        'notifier.yaml must be a YAML mapping with only integrations and silences',
+      );
+      continue;
+    }
     report.check(
       validateSettings(cm.data ?? {}),
       `[${label}] ConfigMap/${name}`,
