@@ -10,7 +10,6 @@ import {
   Min,
 } from 'class-validator';
 import { RoutingConfigError, subjectGlob, validatePlain } from '@telcomesh/notifier-routing';
-import { validateDocument } from '../control/validate-document';
 
 /** One `required_approvals` entry: who must approve changes to matching keys, and how long they have. */
 export class ApprovalRuleConfig {
@@ -60,11 +59,20 @@ export const NO_APPROVALS: ApprovalPolicy = { rules: [], methods: [] };
 
 /** Validates `{ required_approvals: { "*.database.*": { approvers, min_approvals, timeout } }, approval_methods }`. */
 export function parseApprovalPolicy(raw: unknown): ApprovalPolicy {
-  const config = validateDocument(ApprovalsConfig, raw, 'approvals');
-  const problems: string[] = [];
+  const top = validatePlain(ApprovalsConfig, raw, '');
+  // Rules are checked even when the top level has problems: one answer names them all.
+  const problems: string[] = [...top.problems];
+  const given =
+    typeof raw === 'object' && raw !== null && 'required_approvals' in raw
+      ? (raw).required_approvals
+      : {};
+  const entries =
+    typeof given === 'object' && given !== null && !Array.isArray(given)
+      ? Object.entries(given)
+      : [];
   const rules: ApprovalRule[] = [];
-  for (const [pattern, raw] of Object.entries(config.required_approvals)) {
-    const result = validatePlain(ApprovalRuleConfig, raw, `required_approvals.${pattern}`);
+  for (const [pattern, value] of entries) {
+    const result = validatePlain(ApprovalRuleConfig, value, `required_approvals.${pattern}`);
     problems.push(...result.problems);
     const rule = result.value;
     if (!rule) continue;
@@ -82,7 +90,7 @@ export function parseApprovalPolicy(raw: unknown): ApprovalPolicy {
     });
   }
   if (problems.length > 0) throw new RoutingConfigError('approvals', problems);
-  return { rules, methods: config.approval_methods };
+  return { rules, methods: top.value?.approval_methods ?? [] };
 }
 
 /**
