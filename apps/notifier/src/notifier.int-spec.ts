@@ -124,6 +124,9 @@ describe('notifier (real Kafka, PostgreSQL, HTTP receivers)', () => {
   approvals-inbox:
     type: webhook
     url: \${env:IT_APPROVALS_URL}
+  down:
+    type: webhook
+    url: http://127.0.0.1:9/down
   notifications:
     triggers:
       site_alarms:
@@ -134,6 +137,16 @@ describe('notifier (real Kafka, PostgreSQL, HTTP receivers)', () => {
       anomalies:
         kinds: [aiops_alert]
         connectors: [flaky]
+      our_changes:
+        kinds: [config_change]
+        patterns: ['integrations.signed']
+        connectors: [noc]
+      sources:
+        kinds: [connector_health]
+        connectors: [down]
+      failing_integrations:
+        kinds: [integration_health]
+        connectors: [noc]
   grouping:
     site_alarms:
       group_by: [site]
@@ -185,6 +198,7 @@ describe('notifier (real Kafka, PostgreSQL, HTTP receivers)', () => {
       (list.body as unknown as { name: string; origin: string }[]).map((i) => [i.name, i.origin]),
     ).toEqual([
       ['approvals-inbox', 'file'],
+      ['down', 'file'],
       ['flaky', 'file'],
       ['noc', 'file'],
     ]);
@@ -437,6 +451,19 @@ describe('notifier (real Kafka, PostgreSQL, HTTP receivers)', () => {
     const sent = noc.received.find((r) => (r.body as { kind?: string }).kind === 'test');
     expect(sent?.signature).toMatch(/^v1,/);
 
+    // Our own change went out on config.changes.v1 and came back routed like any event.
+    const changed = await eventually(
+      () =>
+        noc.received.find(
+          (r) =>
+            (r.body as { title?: string }).title === 'Configuration Created: integrations.signed',
+        ),
+      'the config change notification',
+    );
+    const shown = JSON.stringify(changed.body);
+    expect(shown).toContain('ops@noc.example');
+    expect(shown).not.toContain(secret.slice(6));
+
     const bad = await api('PUT', '/integrations/broken', {
       type: 'slack',
       webhook_url: 'not a url',
@@ -450,6 +477,45 @@ describe('notifier (real Kafka, PostgreSQL, HTTP receivers)', () => {
     const unknown = await api('PUT', '/integrations/broken', { type: 'carrier-pigeon' });
     expect(unknown.status).toBe(400);
     expect(JSON.stringify(unknown.body)).toContain('unknown integration type');
+  });
+
+  it('raises an event of its own when an integration keeps failing', async () => {
+    await service.runtime.transport.publish(
+      Array.from({ length: 6 }, (_, i) => {
+        const health = create(Topics.IngestHealth, {
+          sourceId: `oss-down-${i}`,
+          tenantId: 'tenant-a',
+          healthy: false,
+          errorCount: 3,
+          lastError: 'connect ETIMEDOUT',
+          checkedAt: timestampFromDate(new Date()),
+        });
+        return {
+          topic: Topics.IngestHealth.name,
+          key: health.sourceId,
+          value: encode(Topics.IngestHealth, health),
+          headers: envelopeHeaders(Topics.IngestHealth, { source: '//telcomesh/it' }),
+        };
+      }),
+    );
+    const raised = await eventually(
+      () =>
+        noc.received.find(
+          (r) => (r.body as { title?: string }).title === 'Integration down keeps failing',
+        ),
+      'the integration_health notification',
+    );
+    expect(raised.body).toMatchObject({
+      kind: 'integration_health',
+      status: 'firing',
+      severity: 'major',
+    });
+    const list = await api('GET', '/integrations');
+    expect(
+      (list.body as unknown as { name: string; circuit: string }[]).find((i) => i.name === 'down'),
+    ).toMatchObject({
+      circuit: 'open',
+    });
   });
 
   it('answers health with the product check and delivery statistics', async () => {
