@@ -24,7 +24,7 @@ module.exports = {
     ],
   },
   // ESM-only dependencies are compiled to CommonJS for Jest.
-  transformIgnorePatterns: ['/node_modules/(?!(@platformatic|@electric-sql|@nestjs)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@platformatic|@electric-sql|@nestjs|jose)/)'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
 };
