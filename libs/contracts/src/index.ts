@@ -18,6 +18,7 @@ export * from './gen/telcomesh/ingest/v1/health_pb';
 export * from './gen/telcomesh/itsm/v1/tickets_pb';
 export * from './gen/telcomesh/notify/v1/deliveries_pb';
 export * from './gen/telcomesh/provisioning/v1/jobs_pb';
+export * from './gen/telcomesh/provisioning/v1/tasks_pb';
 export * from './gen/telcomesh/sla/v1/events_pb';
 export * from './gen/telcomesh/telemetry/v1/events_pb';
 export * from './gen/telcomesh/telemetry/v1/metrics_pb';

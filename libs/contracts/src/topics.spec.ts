@@ -163,6 +163,17 @@ const samples: { [K in TopicId]: MessageInitShape<(typeof Topics)[K]['schema']> 
     createdAt: at,
     finishedAt: at,
   },
+  ProvisioningTasks: {
+    provisionId: '4711',
+    tenantId: 'tenant-a',
+    eventNumber: 2,
+    eventName: 'Create account in OCS',
+    provisioningStatus: 2,
+    provisioningResultJson: '{"status":500}',
+    rescue: false,
+    taskCount: 5,
+    finishedAt: at,
+  },
   SlaEvents: {
     eventId: '5f0e8f7e-1d9a-4f57-9a51-6f3e0c1d2a10',
     ticketId: 'jira:NOC-1234',

@@ -27,6 +27,7 @@ import { ConnectorHealthSchema } from './gen/telcomesh/ingest/v1/health_pb';
 import { ItsmTicketSchema } from './gen/telcomesh/itsm/v1/tickets_pb';
 import { NotificationDeliverySchema } from './gen/telcomesh/notify/v1/deliveries_pb';
 import { ProvisionJobSchema } from './gen/telcomesh/provisioning/v1/jobs_pb';
+import { ProvisionTaskSchema } from './gen/telcomesh/provisioning/v1/tasks_pb';
 import { SlaEventSchema } from './gen/telcomesh/sla/v1/events_pb';
 import { NetworkEventSchema } from './gen/telcomesh/telemetry/v1/events_pb';
 import { NetworkMetricSchema } from './gen/telcomesh/telemetry/v1/metrics_pb';
@@ -231,6 +232,18 @@ export const Topics = {
       'State of a provisioning job (queued, running, succeeded, failed, cancelled) with its Ansible task results.',
     producers: ['provisioning'],
     consumers: ['notifier', 'gateway'],
+  }),
+  ProvisioningTasks: defineTopic({
+    name: 'provisioning.tasks.v1',
+    schema: ProvisionTaskSchema,
+    keyField: 'provisionId',
+    ceType: 'telcomesh.provisioning.task.v1',
+    partitions: 3,
+    retentionMs: 7 * DAY_MS,
+    description:
+      'One finished Ansible task of a provisioning job (seed Provision_Event): name, status 0/2/3, redacted result.',
+    producers: ['provisioning'],
+    consumers: ['gateway'],
   }),
   SlaEvents: defineTopic({
     name: 'sla.events.v1',
