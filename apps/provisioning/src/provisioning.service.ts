@@ -1,16 +1,16 @@
-import { Module } from '@nestjs/common';
+import { Topics } from '@telcomesh/contracts';
 import type { ServiceDefinition } from '@telcomesh/platform';
+import { CrmAndProvisions1763800000500 } from './migrations/1763800000500-crm-and-provisions';
 import { ProvisioningConfig } from './provisioning.config';
-
-/** Feature modules of the provisioning land here as their issues are built. */
-@Module({})
-export class ProvisioningModule {}
+import { ProvisioningModule } from './provisioning.module';
 
 export const provisioningService: ServiceDefinition<ProvisioningConfig> = {
   name: 'provisioning',
   title: 'TelcoMesh provisioning',
   description:
-    'Product-driven provisioning jobs that run Ansible playbooks with rollback, per-task events and inventory.',
+    'Product-driven provisioning jobs (seed 002): CRM catalogue and inventory, real Ansible playbooks with block/rescue rollback, per-task events, Bearer JWT / X-API-KEY / IP allow-list auth.',
   configClass: ProvisioningConfig,
   module: ProvisioningModule,
+  migrations: [CrmAndProvisions1763800000500],
+  topics: [Topics.ProvisioningJobs, Topics.ProvisioningTasks, Topics.ConfigChanges],
 };
