@@ -79,7 +79,7 @@ export class NotifierCore implements OnModuleInit, OnModuleDestroy {
       events,
       config.NOTIFIER_HTTP_TIMEOUT_MS,
     );
-    this.intake = new EventIntake(runtime, events, this.pipeline);
+    this.intake = new EventIntake(runtime, events, this.pipeline, () => this.dispatcher.wake());
   }
 
   async onModuleInit(): Promise<void> {

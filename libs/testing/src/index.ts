@@ -95,3 +95,27 @@ export {
   type JenkinsSimulatedBuild,
   type JenkinsRecordedRequest,
 } from './simulators/jenkins.simulator';
+export {
+  CGRATES_ZERO_TIME,
+  CgratesSimulator,
+  parseGoDuration,
+  type CgratesAccount,
+  type CgratesBalance,
+  type CgratesBalanceType,
+  type CgratesCall,
+  type CgratesFailure,
+  type CgratesSimulatedAccount,
+  type CgratesSimulatorOptions,
+} from './simulators/cgrates';
+export {
+  HssSimulator,
+  type HssOperation,
+  type HssSimulatorOptions,
+  type HssSubscriber,
+  type HssSubscriberView,
+} from './simulators/hss';
+export {
+  SmsGatewaySimulator,
+  type SmsGatewayMessage,
+  type SmsGatewaySimulatorOptions,
+} from './simulators/sms-gateway';

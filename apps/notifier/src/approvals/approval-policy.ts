@@ -64,7 +64,7 @@ export function parseApprovalPolicy(raw: unknown): ApprovalPolicy {
   const problems: string[] = [...top.problems];
   const given =
     typeof raw === 'object' && raw !== null && 'required_approvals' in raw
-      ? (raw).required_approvals
+      ? raw.required_approvals
       : {};
   const entries =
     typeof given === 'object' && given !== null && !Array.isArray(given)

@@ -10,11 +10,12 @@ import {
   type Notification,
 } from '@telcomesh/notifier-integrations';
 import { TokenBucketLimiter } from '@telcomesh/notifier-routing';
+import type { EntityManager } from 'typeorm';
 import {
   DeliveryWorker,
   type CircuitState,
   type DeliveryQueue,
-  type QueuedDelivery,
+  type Settlement,
 } from '@telcomesh/notifier-delivery';
 import {
   extractTraceContext,
@@ -133,10 +134,8 @@ export class NotificationDispatcher {
           }
           this.remember(integration, outcome === 'delivered', latencyMs, count);
         },
-        settled: (integration, deliveries, outcome, detail) =>
-          void this.publish(integration, deliveries, outcome, detail).catch((error: unknown) =>
-            runtime.logger.warn({ err: error, integration }, 'delivery event not published'),
-          ),
+        recorded: (manager, integration, settlements) =>
+          this.publish(manager, integration, settlements),
       },
       Math.random,
       {
@@ -330,46 +329,50 @@ export class NotificationDispatcher {
     }
   }
 
+  /** notify.deliveries.v1, staged in the transaction that records the outcomes. */
   private async publish(
+    manager: EntityManager,
     integration: string,
-    deliveries: readonly QueuedDelivery[],
-    outcome: 'delivered' | 'retry' | 'dead',
-    detail: { status?: number; reason?: string; latencyMs: number },
+    settlements: readonly Settlement[],
   ): Promise<void> {
     const entry = this.control.entry(integration);
-    const status =
-      outcome === 'delivered'
-        ? DeliveryStatus.DELIVERED
-        : outcome === 'dead'
-          ? DeliveryStatus.FAILED
-          : DeliveryStatus.RETRYING;
     const now = new Date();
-    await this.events.transaction(async (m) => {
-      for (const d of deliveries) {
-        const message: MessageInitShape<typeof Topics.NotifyDeliveries.schema> = {
-          deliveryId: d.key,
-          tenantId: d.notification.tenant ?? '',
-          eventId: d.notification.id,
-          eventType: d.notification.kind,
-          integration,
-          integrationType: entry?.type ?? '',
-          target: integration,
-          status,
-          attempts: d.attempts,
-          httpStatus: detail.status ?? 0,
-          error: detail.reason ? scrub(detail.reason, entry?.secrets ?? []).slice(0, 1000) : '',
-          latencyMs: Math.round(detail.latencyMs),
-          ...(outcome === 'delivered' ? { deliveredAt: timestampFromDate(now) } : {}),
-        };
-        await this.events.stage(
-          m,
-          Topics.NotifyDeliveries,
-          create(Topics.NotifyDeliveries, message),
-          {
-            ...(d.notification.tenant ? { tenant: d.notification.tenant } : {}),
-          },
-        );
-      }
-    });
+    for (const s of settlements) {
+      const d = s.delivery;
+      const message: MessageInitShape<typeof Topics.NotifyDeliveries.schema> = {
+        deliveryId: d.key,
+        tenantId: d.notification.tenant ?? '',
+        eventId: d.notification.id,
+        eventType: d.notification.kind,
+        integration,
+        integrationType: entry?.type ?? '',
+        target: integration,
+        status:
+          s.outcome === 'delivered'
+            ? DeliveryStatus.DELIVERED
+            : s.outcome === 'dead'
+              ? DeliveryStatus.FAILED
+              : DeliveryStatus.RETRYING,
+        attempts: d.attempts,
+        httpStatus: s.status ?? 0,
+        error: s.reason ? scrub(s.reason, entry?.secrets ?? []).slice(0, 1000) : '',
+        latencyMs: Math.round(s.latencyMs),
+        ...(s.outcome === 'delivered' ? { deliveredAt: timestampFromDate(now) } : {}),
+        ...(s.nextAttemptAt ? { nextAttemptAt: timestampFromDate(s.nextAttemptAt) } : {}),
+      };
+      await this.events.stage(
+        manager,
+        Topics.NotifyDeliveries,
+        create(Topics.NotifyDeliveries, message),
+        {
+          ...(d.notification.tenant ? { tenant: d.notification.tenant } : {}),
+        },
+      );
+    }
+  }
+
+  /** Looks for due work now (intake just committed some) instead of at the next poll. */
+  wake(): void {
+    this.worker.wake();
   }
 }

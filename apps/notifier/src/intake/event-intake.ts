@@ -35,6 +35,8 @@ export class EventIntake {
     private readonly runtime: ServiceRuntime,
     private readonly events: EventOutbox,
     private readonly pipeline: NotificationPipeline,
+    /** Called after an event's deliveries were committed (the dispatcher looks at once). */
+    private readonly queued: () => void = () => undefined,
   ) {}
 
   async start(): Promise<void> {
@@ -78,11 +80,12 @@ export class EventIntake {
     const trace: Record<string, string> = {};
     injectTraceHeaders(trace);
     const n = notification;
-    await this.events.transaction(async (manager) => {
+    const outcome = await this.events.transaction(async (manager) => {
       if (!(await this.runtime.inbox.claim(manager, NOTIFIER_GROUP, envelope.ce_id))) return;
-      await this.pipeline.accept(manager, n, {
+      return this.pipeline.accept(manager, n, {
         ...(trace.traceparent ? { traceparent: trace.traceparent } : {}),
       });
     });
+    if (outcome?.outcome === 'queued' && outcome.deliveries > 0) this.queued();
   }
 }

@@ -1,6 +1,15 @@
 /* The runner against the real ansible-playbook (ansible-core), on the fixtures and the shipped
    example playbook, with a loopback node:http server standing in for the CRM and OCS APIs. */
-import { chmod, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readFile,
+  readdir,
+  rm,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AnsibleRunner, type PlaybookRun, type PlaybookRunRequest } from './ansible-runner';
@@ -59,6 +68,17 @@ const byName = (events: RunnerEvent[], name: string) => {
 
 /** Processes of a process group that are still alive. Killed processes whose parent died first
  * linger as zombies until init reaps them: they run nothing and are not counted. */
+/** The request reaching the API, or an error as soon as the run ends without making it (rather
+ * than waiting for the test timeout). */
+function reached(api: LoopbackApi, path: string, run: PlaybookRun): Promise<ReceivedRequest> {
+  return Promise.race([
+    api.waitFor((r) => r.path === path),
+    run.done.then((result) => {
+      throw new Error(`the run ended before calling ${path}: ${result.reason}`);
+    }),
+  ]);
+}
+
 async function liveProcessesIn(pgid: number): Promise<number[]> {
   const live: number[] = [];
   for (const entry of await readdir('/proc')) {
@@ -222,7 +242,13 @@ describe('AnsibleRunner with the real ansible-playbook', () => {
     const vars = { customer_id: 456, access_token: ACCESS_TOKEN, sim_card: { ki: SIM_KI } };
 
     it('a YAML syntax error', async () => {
-      const { run, events } = startRecorded(runnerFor(FIXTURES), {
+      const playbooks = join(tempDir, 'playbooks');
+      await mkdir(playbooks);
+      await copyFile(
+        join(FIXTURES, 'syntax_error.yml.fixture'),
+        join(playbooks, 'syntax_error.yml'),
+      );
+      const { run, events } = startRecorded(runnerFor(playbooks), {
         playbook: 'syntax_error',
         extraVars: vars,
       });
@@ -331,9 +357,10 @@ describe('AnsibleRunner with the real ansible-playbook', () => {
     const request = (extra: Record<string, unknown> = {}) => ({
       playbook: 'play_simple_service',
       extraVars: {
-        crm_url: api.url,
-        ocs_url: api.url,
-        ocs_tenant: 'telcomesh',
+        crm_config: {
+          crm: { base_url: api.url },
+          ocs: { OCS: new URL(api.url).host, ocsTenant: 'telcomesh' },
+        },
         access_token: ACCESS_TOKEN,
         product_id: 7,
         customer_id: 456,
@@ -442,7 +469,7 @@ describe('AnsibleRunner with the real ansible-playbook', () => {
 
     it('interrupts the main-block task in flight, runs rescue and always, and leaves no process behind', async () => {
       const { run, events } = startRecorded(runnerFor(FIXTURES), gated('gated', 'c1'));
-      await api.waitFor((r) => r.path === '/gate/c1');
+      await reached(api, '/gate/c1', run);
       const pid = run.pid!;
       expect(run.cancel()).toBe(true);
       const result = await run.done;
@@ -496,9 +523,9 @@ describe('AnsibleRunner with the real ansible-playbook', () => {
           if (event.type === 'cancel_requested') acknowledge();
         },
       );
-      await api.waitFor((r) => r.path === '/gate/c3');
+      await reached(api, '/gate/c3', run);
       run.cancel();
-      await acknowledged; // the plugin has handled SIGTERM while the rollback step is in flight
+      await Promise.race([acknowledged, run.done]); // the plugin has handled SIGTERM while the rollback step is in flight
       api.release('c3');
       const result = await run.done;
 
@@ -521,7 +548,7 @@ describe('AnsibleRunner with the real ansible-playbook', () => {
         runnerFor(FIXTURES, { cancelGraceMs: 300 }),
         gated('rescue_gate', 'c4'),
       );
-      await api.waitFor((r) => r.path === '/gate/c4');
+      await reached(api, '/gate/c4', run);
       const pid = run.pid!;
       run.cancel(); // the gate is never released: the rollback step hangs
       const result = await run.done;

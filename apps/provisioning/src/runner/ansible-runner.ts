@@ -162,6 +162,8 @@ export class AnsibleRunner {
       ANSIBLE_NOCOLOR: '1',
       ANSIBLE_FORCE_COLOR: '0',
       PYTHONUNBUFFERED: '1',
+      // Loading the plugin must not write __pycache__ into the (possibly read-only) app folder.
+      PYTHONDONTWRITEBYTECODE: '1',
       TELCOMESH_EVENTS_FD: String(EVENTS_FD),
     };
   }

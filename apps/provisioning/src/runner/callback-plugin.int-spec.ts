@@ -1,11 +1,13 @@
 /* The callback plugin's own rules, checked with the Python that runs ansible-playbook. */
-import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { AnsibleRunner } from './ansible-runner';
 import { isSecretKey, redactSecrets, redactText } from './redaction';
 import type { PlaybookStartEvent, RunnerEvent, TaskEvent } from './task-event';
+import { LoopbackApi } from './testing/loopback-api';
 
 const run = promisify(execFile);
 const ANSIBLE_DIR = join(__dirname, '../../ansible');
@@ -72,7 +74,9 @@ describe('telcomesh_events callback plugin', () => {
         { password: null, ok: true },
       ],
     };
-    const child = execFile(await ansiblePython(), ['-c', PARITY_SCRIPT, PLUGIN_DIR]);
+    const child = execFile(await ansiblePython(), ['-c', PARITY_SCRIPT, PLUGIN_DIR], {
+      env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
+    });
     const output = new Promise<string>((resolve, reject) => {
       let stdout = '';
       child.stdout!.on('data', (chunk: string) => (stdout += chunk));
@@ -144,5 +148,43 @@ describe('telcomesh_events callback plugin', () => {
       'Post task',
     ]);
     expect(result).toMatchObject({ status: 0, taskCount: 14 });
+  });
+
+  it('rolls the job back when nobody reads its events any more (the service died mid-run)', async () => {
+    const api = await new LoopbackApi().listen();
+    const runDir = await mkdtemp(join(tmpdir(), 'plugin-it-'));
+    try {
+      const fixtures = join(ANSIBLE_DIR, 'fixtures');
+      const runner = new AnsibleRunner({ playbooksDir: fixtures });
+      // Launched as the runner does, but this test plays the service and drops the event pipe.
+      const child = spawn(
+        'ansible-playbook',
+        [
+          runner.playbookPath('gated'),
+          '-i',
+          'localhost,',
+          '-c',
+          'local',
+          '-e',
+          JSON.stringify({ api_url: api.url, job: 'orphan', access_token: 't' }),
+        ],
+        { env: runner.childEnv(runDir), stdio: ['ignore', 'ignore', 'ignore', 'pipe'] },
+      );
+      const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+      await api.waitFor((r) => r.path === '/gate/orphan');
+      child.stdio[3]!.destroy();
+      api.release('orphan');
+
+      // The block stops where it was and the rescue runs; the provisioning step never does.
+      expect(await exited).toBe(2);
+      expect(api.paths()).toEqual([
+        'GET /gate/orphan',
+        'POST /rollback/orphan',
+        'POST /always/orphan',
+      ]);
+    } finally {
+      await api.close();
+      await rm(runDir, { recursive: true, force: true });
+    }
   });
 });

@@ -28,17 +28,15 @@ export function isSecretKey(key: string): boolean {
     .some((word) => word !== '' && SECRET_WORD.test(word.toLowerCase()));
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
 /** Removes credentials from free text (Ansible output, error messages): Bearer/Basic credentials,
  * URL user-info, `"ki": "..."` and `token=...` pairs, and every known secret value verbatim. */
 export function redactText(text: string, knownSecrets: readonly string[] = []): string {
   let out = text;
-  for (const secret of knownSecrets) {
-    if (secret.length >= MIN_KNOWN_SECRET_LENGTH)
-      out = out.replace(new RegExp(escapeRegExp(secret), 'g'), REDACTED);
+  // Longest first, so a secret that contains another is replaced whole.
+  const longestFirst = [...knownSecrets].sort((a, b) => b.length - a.length);
+  for (const secret of longestFirst) {
+    if (secret.length >= MIN_KNOWN_SECRET_LENGTH && out.includes(secret))
+      out = out.split(secret).join(REDACTED);
   }
   out = out.replace(AUTH_SCHEME, (_m, scheme: string) => `${scheme} ${REDACTED}`);
   out = out.replace(URL_USERINFO, (_m, scheme: string) => `${scheme}${REDACTED}@`);
@@ -91,6 +89,5 @@ export function secretValuesOf(vars: unknown): string[] {
     }
   };
   collect(vars, false, 0);
-  // Longest first, so a secret that contains another is replaced whole.
   return [...found].sort((a, b) => b.length - a.length);
 }

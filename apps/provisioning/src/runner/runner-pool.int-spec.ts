@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AnsibleRunner } from './ansible-runner';
-import { RunnerPool } from './runner-pool';
+import { type QueuedRun, RunnerPool } from './runner-pool';
 import { LoopbackApi } from './testing/loopback-api';
 
 const FIXTURES = join(__dirname, '../../ansible/fixtures');
@@ -27,9 +27,16 @@ afterEach(async () => {
 const gatedJob = (job: string) => ({
   playbook: 'gated',
   connection: 'local',
-  extraVars: { api_url: api.url, job },
+  extraVars: { api_url: api.url, job, access_token: 'pool-token' },
 });
-const arrived = (path: string) => api.waitFor((r) => r.path === path);
+/** The request reaching the API, or an error as soon as the job ends without making it. */
+const arrived = (path: string, job: QueuedRun) =>
+  Promise.race([
+    api.waitFor((r) => r.path === path),
+    job.done.then((result) => {
+      throw new Error(`job ${job.id} ended before calling ${path}: ${result.reason}`);
+    }),
+  ]);
 const indexOf = (path: string) => api.requests.findIndex((r) => r.path === path);
 
 describe('RunnerPool with the real ansible-playbook', () => {
@@ -37,7 +44,7 @@ describe('RunnerPool with the real ansible-playbook', () => {
     const pool = new RunnerPool(runner, { maxParallel: 2 });
     const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((job) => pool.submit(gatedJob(job), job));
 
-    await Promise.all([arrived('/gate/a'), arrived('/gate/b')]);
+    await Promise.all([arrived('/gate/a', a), arrived('/gate/b', b)]);
     expect([a.state, b.state, c.state, d.state]).toEqual([
       'running',
       'running',
@@ -53,7 +60,7 @@ describe('RunnerPool with the real ansible-playbook', () => {
 
     api.release('a');
     expect((await a.done).status).toBe(0);
-    await arrived('/gate/c'); // c took the slot a freed
+    await arrived('/gate/c', c); // c took the slot a freed
     expect(indexOf('/gate/c')).toBeGreaterThan(indexOf('/provision/a'));
     api.release('b');
     api.release('c');
@@ -70,14 +77,14 @@ describe('RunnerPool with the real ansible-playbook', () => {
     const first = pool.submit(gatedJob('first'), 'first');
     const second = pool.submit(gatedJob('second'), 'second');
 
-    await arrived('/gate/first');
+    await arrived('/gate/first', first);
     expect(second.state).toBe('queued');
     expect(first.cancel()).toBe(true);
     const cancelled = await first.done;
 
     expect(cancelled).toMatchObject({ status: 2, cancelled: true, rolledBack: true });
     expect(api.paths()).toContain('POST /rollback/first');
-    await arrived('/gate/second');
+    await arrived('/gate/second', second);
     api.release('second');
     expect((await second.done).status).toBe(0);
     expect(pool.cancel('first')).toBe(false);
@@ -87,7 +94,7 @@ describe('RunnerPool with the real ansible-playbook', () => {
     const pool = new RunnerPool(runner, { maxParallel: 1 });
     const running = pool.submit(gatedJob('r'));
     const queued = pool.submit(gatedJob('q'));
-    await arrived('/gate/r');
+    await arrived('/gate/r', running);
 
     await pool.cancelAll();
 

@@ -30,6 +30,18 @@ export interface DeliveryRequest {
   traceparent?: string;
 }
 
+/** What became of one attempted delivery, recorded with the rest of its round. */
+export interface Settlement {
+  delivery: QueuedDelivery;
+  outcome: 'delivered' | 'retry' | 'dead';
+  status?: number;
+  reference?: string;
+  reason?: string;
+  /** For `retry`. */
+  nextAttemptAt?: Date;
+  latencyMs: number;
+}
+
 export interface DeliveryFilter {
   integration?: string;
   status?: DeliveryStatus;
@@ -161,14 +173,57 @@ export class DeliveryQueue {
     return row?.oldest ? { due: row.due, oldestAt: new Date(row.oldest) } : { due: row?.due ?? 0 };
   }
 
+  /**
+   * Records a round's outcomes in one transaction — delivered rows in one statement per
+   * (status, reference) — and runs `alongside` in it (the delivery-log events).
+   */
+  async settle(
+    settlements: readonly Settlement[],
+    now: Date,
+    alongside: (manager: EntityManager) => Promise<void> = () => Promise.resolve(),
+  ): Promise<void> {
+    if (settlements.length === 0) return;
+    await this.dataSource.transaction(async (manager) => {
+      const delivered = new Map<string, { status?: number; reference?: string; keys: string[] }>();
+      for (const s of settlements) {
+        if (s.outcome === 'delivered') {
+          const group = JSON.stringify([s.status ?? null, s.reference ?? null]);
+          const entry = delivered.get(group) ?? {
+            status: s.status,
+            reference: s.reference,
+            keys: [],
+          };
+          entry.keys.push(s.delivery.key);
+          delivered.set(group, entry);
+        } else if (s.outcome === 'dead') {
+          await this.markDead(s.delivery.key, s.status, s.reason ?? 'failed', now, manager);
+        } else {
+          await this.markRetry(
+            s.delivery.key,
+            s.status,
+            s.reason ?? 'retry',
+            s.nextAttemptAt ?? now,
+            now,
+            manager,
+          );
+        }
+      }
+      for (const { status, reference, keys } of delivered.values()) {
+        await this.markDelivered(keys, status, reference, now, manager);
+      }
+      await alongside(manager);
+    });
+  }
+
   /** Records a delivered batch (one statement for all of it). */
   async markDelivered(
     keys: string | readonly string[],
     status: number | undefined,
     reference: string | undefined,
     now: Date,
+    manager?: EntityManager,
   ): Promise<void> {
-    await this.dataSource.query(
+    await (manager ?? this.dataSource).query(
       `UPDATE ${this.table} SET "status" = 'delivered', "last_status" = $2, "reference" = $3, "last_error" = NULL,
               "lease_until" = NULL, "delivered_at" = $4, "updated_at" = $4 WHERE "delivery_key" = ANY($1)`,
       [typeof keys === 'string' ? [keys] : keys, status ?? null, reference ?? null, now],
@@ -181,16 +236,23 @@ export class DeliveryQueue {
     error: string,
     nextAttemptAt: Date,
     now: Date,
+    manager?: EntityManager,
   ): Promise<void> {
-    await this.dataSource.query(
+    await (manager ?? this.dataSource).query(
       `UPDATE ${this.table} SET "status" = 'pending', "last_status" = $2, "last_error" = $3, "next_attempt_at" = $4,
               "lease_until" = NULL, "updated_at" = $5 WHERE "delivery_key" = $1`,
       [key, status ?? null, error.slice(0, 2000), nextAttemptAt, now],
     );
   }
 
-  async markDead(key: string, status: number | undefined, error: string, now: Date): Promise<void> {
-    await this.dataSource.query(
+  async markDead(
+    key: string,
+    status: number | undefined,
+    error: string,
+    now: Date,
+    manager?: EntityManager,
+  ): Promise<void> {
+    await (manager ?? this.dataSource).query(
       `UPDATE ${this.table} SET "status" = 'dead', "last_status" = $2, "last_error" = $3, "lease_until" = NULL,
               "updated_at" = $4 WHERE "delivery_key" = $1`,
       [key, status ?? null, error.slice(0, 2000), now],

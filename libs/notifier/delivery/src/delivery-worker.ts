@@ -1,6 +1,7 @@
+import type { EntityManager } from 'typeorm';
 import type { DeliveryOutcome, HttpSend, Integration } from '@telcomesh/notifier-integrations';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker';
-import type { DeliveryQueue, QueuedDelivery } from './delivery-queue';
+import type { DeliveryQueue, QueuedDelivery, Settlement } from './delivery-queue';
 
 export interface DeliveryPolicy {
   /** Attempts after the first before a delivery is dead. */
@@ -48,13 +49,15 @@ export interface DeliveryObserver {
     count: number,
     latencyMs: number,
   ): void;
-  /** After the queue recorded an outcome for these deliveries (the delivery log's events). */
-  settled?(
+  /**
+   * Inside the transaction that records a round's outcomes: the host stages its delivery-log
+   * events there, so an outcome and its event are written together.
+   */
+  recorded?(
+    manager: EntityManager,
     integration: string,
-    deliveries: readonly QueuedDelivery[],
-    outcome: 'delivered' | 'retry' | 'dead',
-    detail: { status?: number; reason?: string; latencyMs: number },
-  ): void;
+    settlements: readonly Settlement[],
+  ): Promise<void>;
 }
 
 function describe(error: unknown): string {
@@ -109,6 +112,11 @@ export class DeliveryWorker {
     clearTimeout(this.timer);
     this.timer = undefined;
     await Promise.all(this.draining.values());
+  }
+
+  /** Drains now instead of at the next poll (work was just queued); a no-op when stopped. */
+  wake(): void {
+    if (this.timer) this.launch();
   }
 
   private launch(): void {
@@ -175,16 +183,25 @@ export class DeliveryWorker {
       batches.push(claimed.slice(i, i + batchSize));
     if (batches.length === 0 && slots === 1 && breaker.state(this.clock()) === 'half_open')
       breaker.success();
-    await Promise.all(batches.map((batch) => this.send(name, integration, breaker, batch)));
+    const settlements = (
+      await Promise.all(batches.map((batch) => this.send(name, integration, breaker, batch)))
+    ).flat();
+    // One transaction per round: every outcome and the host's events for them.
+    await this.queue.settle(settlements, new Date(this.clock()), (manager) =>
+      this.observer.recorded
+        ? this.observer.recorded(manager, name, settlements)
+        : Promise.resolve(),
+    );
     return claimed.length;
   }
 
+  /** Sends one batch and decides what becomes of each delivery in it (recorded by the caller). */
   private async send(
     name: string,
     integration: Integration,
     breaker: CircuitBreaker,
     batch: QueuedDelivery[],
-  ): Promise<void> {
+  ): Promise<Settlement[]> {
     const started = this.clock();
     let outcome: DeliveryOutcome;
     const deliver = () =>
@@ -197,54 +214,46 @@ export class DeliveryWorker {
     } catch (error) {
       outcome = { result: 'retry', reason: describe(error) };
     }
-    const now = new Date(this.clock());
-    const latency = this.clock() - started;
+    const now = this.clock();
+    const latencyMs = now - started;
     if (outcome.result === 'delivered') {
       breaker.success();
-      await this.queue.markDelivered(
-        batch.map((d) => d.key),
-        outcome.status,
-        outcome.reference,
-        now,
-      );
-      this.observer.attempted?.(name, 'delivered', batch.length, latency);
-      this.observer.settled?.(name, batch, 'delivered', {
-        status: outcome.status,
-        latencyMs: latency,
-      });
-      return;
+      this.observer.attempted?.(name, 'delivered', batch.length, latencyMs);
+      return batch.map((delivery) => ({
+        delivery,
+        outcome: 'delivered' as const,
+        ...(outcome.status !== undefined ? { status: outcome.status } : {}),
+        ...(outcome.reference !== undefined ? { reference: outcome.reference } : {}),
+        latencyMs,
+      }));
     }
-    breaker.failure(this.clock());
-    for (const d of batch) {
-      if (outcome.result === 'failed' || d.attempts > this.policy.maxRetries) {
-        const reason =
-          outcome.result === 'failed'
-            ? outcome.reason
-            : `gave up after ${d.attempts} attempts: ${outcome.reason}`;
-        await this.queue.markDead(d.key, outcome.status, reason, now);
-        this.observer.attempted?.(name, 'dead', 1, latency);
-        this.observer.settled?.(name, [d], 'dead', {
-          status: outcome.status,
-          reason,
-          latencyMs: latency,
-        });
-      } else {
-        const delay = Math.max(outcome.retryAfterMs ?? 0, this.backoff(d.attempts));
-        await this.queue.markRetry(
-          d.key,
-          outcome.status,
-          outcome.reason,
-          new Date(now.getTime() + delay),
-          now,
-        );
-        this.observer.attempted?.(name, 'retry', 1, latency);
-        this.observer.settled?.(name, [d], 'retry', {
-          status: outcome.status,
-          reason: outcome.reason,
-          latencyMs: latency,
-        });
+    breaker.failure(now);
+    return batch.map((delivery): Settlement => {
+      const status = outcome.status !== undefined ? { status: outcome.status } : {};
+      if (outcome.result === 'failed' || delivery.attempts > this.policy.maxRetries) {
+        this.observer.attempted?.(name, 'dead', 1, latencyMs);
+        return {
+          delivery,
+          outcome: 'dead',
+          ...status,
+          reason:
+            outcome.result === 'failed'
+              ? outcome.reason
+              : `gave up after ${delivery.attempts} attempts: ${outcome.reason}`,
+          latencyMs,
+        };
       }
-    }
+      this.observer.attempted?.(name, 'retry', 1, latencyMs);
+      const delay = Math.max(outcome.retryAfterMs ?? 0, this.backoff(delivery.attempts));
+      return {
+        delivery,
+        outcome: 'retry',
+        ...status,
+        reason: outcome.reason,
+        nextAttemptAt: new Date(now + delay),
+        latencyMs,
+      };
+    });
   }
 
   /** Full jitter over an exponential ceiling: spreads retries of a burst. */

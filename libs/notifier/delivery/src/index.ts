@@ -6,6 +6,7 @@ export {
   type DeliveryRequest,
   type DeliveryStatus,
   type QueuedDelivery,
+  type Settlement,
 } from './delivery-queue';
 export {
   DEFAULT_DELIVERY_POLICY,
