@@ -230,6 +230,8 @@ const validateSecretExample = ajv.compile({
     REDIS_URL: { type: 'string', pattern: '^rediss?://' },
     NOTIFIER_WEBHOOK_URL: { type: 'string', pattern: '^https?://' },
     NOTIFIER_SECRET_KEY: { type: 'string', minLength: 1 },
+    AUTH_JWT_SECRET: { type: 'string', minLength: 32 },
+    AUTH_API_KEYS: { type: 'string', pattern: '^\\[' },
   },
 });
 for (const obj of secretExample) {

@@ -549,6 +549,133 @@ describe('provisioning (real ansible-playbook, PostgreSQL, Kafka; simulated OCS/
     expect((await call('GET', '/crm/provision/?filters=nope')).status).toBe(400);
   });
 
+  it('runs a chain: each step its own Provision, the service created by the first given to the next', async () => {
+    const simple = (
+      await call('PUT', '/crm/product/', {
+        product_slug: 'Internet-Base',
+        product_name: 'Internet Base',
+        provisioning_play: 'play_simple_service',
+        retail_cost: 50,
+        retail_setup_cost: 5,
+      })
+    ).body.product_id as number;
+    ids.dataAddon = (
+      await call('PUT', '/crm/product/', {
+        product_slug: 'Data-10GB',
+        product_name: 'Extra 10GB Data',
+        provisioning_play: 'play_local_data_addon',
+        provisioning_json_vars: { data_gb: 10 },
+        retail_cost: 15,
+      })
+    ).body.product_id as number;
+    const chain = await call('PUT', '/crm/provision/chain', {
+      customer_id: ids.alice,
+      steps: [{ product_id: simple }, { product_id: ids.dataAddon }],
+    });
+    expect(chain.status).toBe(200);
+    const [first, second] = chain.body.provisions as { provision_id: number }[];
+    const one = await finished(first.provision_id);
+    const two = await finished(second.provision_id);
+    expect(one).toMatchObject({
+      provisioning_status: 0,
+      chain_step: 1,
+      chain_id: chain.body.chain_id,
+    });
+    expect(two).toMatchObject({
+      provisioning_status: 0,
+      chain_step: 2,
+      service_id: one.service_id,
+    });
+    const created = (await call('GET', `/crm/service/service_id/${one.service_id as number}`)).body;
+    const account = ocs.account('telcomesh', created.service_uuid as string);
+    expect(account?.BalanceMap['*data']?.[0]?.Value).toBe(10 * 1024 ** 3);
+    ids.chainService = one.service_id as number;
+  }, 180_000);
+
+  it('serves the simple endpoints to automated callers: addon queued, recharge answered when done', async () => {
+    const asOcs = { 'x-api-key': API_KEY };
+    const addon = await call(
+      'POST',
+      `/crm/provision/simple_provision_addon/service_id/${ids.chainService}/product_id/${ids.dataAddon}`,
+      undefined,
+      asOcs,
+    );
+    expect(addon.body).toMatchObject({ provisioning_status: 1 });
+    expect(await finished(addon.body.provision_id as number)).toMatchObject({
+      provisioning_status: 0,
+    });
+    const recharge = await call(
+      'POST',
+      `/crm/provision/simple_provision_addon_recharge/service_id/${ids.chainService}/product_id/${ids.topup}`,
+      undefined,
+      asOcs,
+    );
+    expect(recharge.status).toBe(200);
+    expect(recharge.body).toMatchObject({ provisioning_status: 0, initiating_user: '1' });
+    const bob = await tokens.issue(
+      { subject: 'bob', kind: 'customer', roles: ['customer'], customerId: ids.bob },
+      600,
+    );
+    const refused = await call(
+      'POST',
+      `/crm/provision/simple_provision_addon/service_id/${ids.chainService}/product_id/${ids.dataAddon}`,
+      undefined,
+      { authorization: `Bearer ${bob}` },
+    );
+    expect(refused.status).toBe(403);
+  }, 180_000);
+
+  it('cancels a running job: its process stops, its rescue still runs, status 2 cancelled', async () => {
+    writeFileSync(
+      join(env.PROVISIONING_PLAYBOOKS_DIR as string, 'play_long.yaml'),
+      [
+        '- name: Long',
+        '  hosts: localhost',
+        '  gather_facts: false',
+        '  tasks:',
+        '    - name: Main block',
+        '      block:',
+        '        - name: Work for a long time',
+        '          ansible.builtin.command: sleep 60',
+        '      rescue:',
+        '        - name: Roll back',
+        '          ansible.builtin.debug:',
+        '            msg: rolled back',
+        '        - name: Fail unless deprovisioning',
+        '          ansible.builtin.assert:',
+        '            that:',
+        '              - action == "deprovision"',
+        '',
+      ].join('\n'),
+    );
+    const long = (
+      await call('PUT', '/crm/product/', {
+        product_slug: 'Long',
+        product_name: 'Long',
+        provisioning_play: 'play_long',
+      })
+    ).body.product_id as number;
+    const accepted = await call('PUT', '/crm/provision/', {
+      product_id: long,
+      customer_id: ids.bob,
+    });
+    const id = accepted.body.provision_id as number;
+    await until(
+      async () =>
+        (await call('GET', `/crm/provision/provision_id/${id}`)).body.state === 'running'
+          ? true
+          : undefined,
+      'the job to run',
+    );
+    const cancelled = await call('POST', `/crm/provision/provision_id/${id}/cancel`);
+    expect(cancelled.status).toBe(200);
+    const job = await finished(id);
+    const events = job.provisioning_result_json as { event_name: string; rescue: boolean }[];
+    expect(job).toMatchObject({ provisioning_status: 2, state: 'cancelled' });
+    expect(events.filter((e) => e.rescue).map((e) => e.event_name)).toContain('Roll back');
+    expect((await call('POST', `/crm/provision/provision_id/${id}/cancel`)).status).toBe(409);
+  }, 120_000);
+
   it('never leaves a job at status 1 after the service was killed while it ran', async () => {
     writeFileSync(
       join(env.PROVISIONING_PLAYBOOKS_DIR as string, 'play_slow.yaml'),
