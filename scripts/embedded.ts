@@ -35,7 +35,12 @@ async function main(): Promise<void> {
   // Sequential start: PGlite instances initialise one at a time, which keeps peak memory low.
   for (const definition of SERVICES) {
     const env =
-      definition.name === 'notifier' ? { ...base, NOTIFIER_WEBHOOK_URL: webhookUrl } : base;
+      definition.name === 'notifier'
+        ? { ...base, NOTIFIER_WEBHOOK_URL: webhookUrl }
+        : definition.name === 'provisioning'
+          ? // One machine: local callers are trusted by address (the seed's IP allow-list method).
+            { ...base, AUTH_IP_ALLOWLIST: process.env.AUTH_IP_ALLOWLIST ?? '127.0.0.1/32,::1/128' }
+          : base;
     running.push(await startService(definition, env));
   }
 

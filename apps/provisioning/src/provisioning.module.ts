@@ -23,13 +23,24 @@ import { ProvisionJobs } from './jobs/provision-jobs';
 import { ProvisionStore } from './jobs/provision-store';
 import type { ProvisioningConfig } from './provisioning.config';
 import { AnsibleRunner, defaultAnsibleDir, RunnerPool } from './runner';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 
 type Runtime = ServiceRuntime<ProvisioningConfig>;
 
-function authenticatorOf(config: ProvisioningConfig): Authenticator {
+function authenticatorOf(runtime: Runtime): Authenticator {
+  const { config } = runtime;
   const env: Record<string, string | undefined> = {};
   for (const name of AUTH_ENV) env[name] = config[name];
+  const keyless = !env.AUTH_JWT_SECRET && !env.AUTH_JWT_PUBLIC_KEY && !env.AUTH_JWT_PRIVATE_KEY;
+  if (keyless && config.NODE_ENV !== 'production') {
+    // A laptop or the embedded demo: job tokens still work (this process signs and checks them);
+    // bearer tokens from elsewhere cannot, which is the point of the warning.
+    env.AUTH_JWT_SECRET = randomBytes(32).toString('base64url');
+    runtime.logger.warn(
+      'AUTH_JWT_SECRET is not set: using a random key for this run (outside production only)',
+    );
+  }
   return Authenticator.fromSettings(parseAuthSettings(env));
 }
 
@@ -73,7 +84,7 @@ function crmConfigOf(config: ProvisioningConfig): Record<string, unknown> {
     {
       provide: AUTHENTICATOR,
       inject: [SERVICE_RUNTIME],
-      useFactory: (r: Runtime) => authenticatorOf(r.config),
+      useFactory: (r: Runtime) => authenticatorOf(r),
     },
     { provide: JOB_LIVENESS, useExisting: PROVISION_STORE },
     {
