@@ -47,7 +47,15 @@ export class NotifierCore implements OnModuleInit, OnModuleDestroy {
     const config = runtime.config;
     const schema = (runtime.dataSource.options as { schema: string }).schema;
     const events = new EventOutbox(runtime.outbox, ceSourceOf('notifier'));
-    const box = new SecretBox(config.NOTIFIER_SECRET_KEY);
+    // `${env:NAME}` references resolve from the process environment, plus the notifier's own
+    // settings (embedded mode passes them to the service, not to the process).
+    const box = new SecretBox(config.NOTIFIER_SECRET_KEY, {
+      ...process.env,
+      ...(config.NOTIFIER_WEBHOOK_URL ? { NOTIFIER_WEBHOOK_URL: config.NOTIFIER_WEBHOOK_URL } : {}),
+      ...(config.NOTIFIER_WEBHOOK_SECRET
+        ? { NOTIFIER_WEBHOOK_SECRET: config.NOTIFIER_WEBHOOK_SECRET }
+        : {}),
+    });
     this.control = new ControlPlane(runtime, events, catalog, box);
     this.silences = new SilenceBook(runtime.dataSource);
     this.queue = new DeliveryQueue(runtime.dataSource);
