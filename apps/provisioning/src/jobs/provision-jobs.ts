@@ -515,7 +515,7 @@ export class ProvisionJobs {
       status,
       state,
       reason: result.reason,
-      serviceId: created?.service_id ?? null,
+      serviceId: created?.service_id ?? job.serviceId,
     });
     const next = this.chains.get(job.id);
     this.chains.delete(job.id);
