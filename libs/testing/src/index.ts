@@ -119,3 +119,4 @@ export {
   type SmsGatewayMessage,
   type SmsGatewaySimulatorOptions,
 } from './simulators/sms-gateway';
+export * from './ami/ami-server';
