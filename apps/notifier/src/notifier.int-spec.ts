@@ -11,6 +11,8 @@ import {
   AlarmState,
   AlertSeverity,
   AlertState,
+  CallAlertSeverity,
+  CallAlertState,
   create,
   encode,
   NetworkEventType,
@@ -127,6 +129,11 @@ describe('notifier (real Kafka, PostgreSQL, HTTP receivers)', () => {
   down:
     type: webhook
     url: http://127.0.0.1:9/down
+  limited:
+    type: webhook
+    url: \${env:IT_NOC_URL}
+  rate_limits:
+    limited: { rate_per_minute: 1, burst: 2 }
   notifications:
     triggers:
       site_alarms:
@@ -147,6 +154,9 @@ describe('notifier (real Kafka, PostgreSQL, HTTP receivers)', () => {
       failing_integrations:
         kinds: [integration_health]
         connectors: [noc]
+      queues:
+        kinds: [call_alert]
+        connectors: [limited]
   grouping:
     site_alarms:
       group_by: [site]
@@ -200,6 +210,7 @@ describe('notifier (real Kafka, PostgreSQL, HTTP receivers)', () => {
       ['approvals-inbox', 'file'],
       ['down', 'file'],
       ['flaky', 'file'],
+      ['limited', 'file'],
       ['noc', 'file'],
     ]);
     const noc = await api('GET', '/integrations/noc');
@@ -516,6 +527,44 @@ describe('notifier (real Kafka, PostgreSQL, HTTP receivers)', () => {
     ).toMatchObject({
       circuit: 'open',
     });
+  });
+
+  it('rate-limits an integration: beyond its burst, deliveries wait in the queue, none is dropped', async () => {
+    const alerts = Array.from({ length: 5 }, (_, i) =>
+      create(Topics.CallAlerts, {
+        alertId: `ca-${RUN}-${i}`,
+        queueId: `q-${i}`,
+        queueName: `Queue ${i}`,
+        rule: 'longest_wait',
+        severity: CallAlertSeverity.MAJOR,
+        state: CallAlertState.FIRING,
+        observedValue: 240,
+        threshold: 120,
+        unit: 's',
+        observedAt: timestampFromDate(new Date()),
+      }),
+    );
+    await service.runtime.transport.publish(
+      alerts.map((alert) => ({
+        topic: Topics.CallAlerts.name,
+        key: alert.queueId,
+        value: encode(Topics.CallAlerts, alert),
+        headers: envelopeHeaders(Topics.CallAlerts, { source: '//telcomesh/it' }),
+      })),
+    );
+    const list = (status: string) =>
+      api('GET', `/deliveries?integration=limited&status=${status}`).then(
+        (r) => r.body as unknown as { key: string }[],
+      );
+    const settled = await eventually(async () => {
+      const [delivered, pending] = await Promise.all([list('delivered'), list('pending')]);
+      return delivered.length + pending.length === 5 && delivered.length >= 2
+        ? { delivered, pending }
+        : undefined;
+    }, 'the five call alerts queued for the limited integration');
+    // One token a minute after a burst of two: exactly two went out, three wait their turn.
+    expect(settled.delivered).toHaveLength(2);
+    expect(settled.pending).toHaveLength(3);
   });
 
   it('answers health with the product check and delivery statistics', async () => {

@@ -139,12 +139,10 @@ export class NotificationDispatcher {
       },
       Math.random,
       {
-        admit: (integration, wanted, now) => {
-          const available = Math.min(wanted, this.limiter.available(integration, now));
-          if (available > 0 && Number.isFinite(available))
-            this.limiter.take(integration, now, available);
-          return available;
-        },
+        // Tokens are taken for what was claimed, not for what was asked: an empty poll costs none.
+        admit: (integration, wanted, now) =>
+          Math.min(wanted, this.limiter.available(integration, now)),
+        claimed: (integration, count, now) => void this.limiter.take(integration, now, count),
         maxBatchSize: () => control.current.batching.batchSize,
         get defaultFlushIntervalMs() {
           return control.current.batching.batchTimeoutMs;

@@ -30,6 +30,8 @@ export const DEFAULT_DELIVERY_POLICY: DeliveryPolicy = {
 export interface DeliveryGate {
   /** How many of `wanted` notifications the integration may send now (rate limits); default all. */
   admit?(integration: string, wanted: number, now: number): number;
+  /** Deliveries actually claimed after `admit` (the rate limiter takes its tokens here). */
+  claimed?(integration: string, count: number, now: number): void;
   /** Notifications per request, capping the integration's own `maxBatchSize`. */
   maxBatchSize?(integration: string): number | undefined;
   /** How long a partial batch waits for more, when the integration does not say. */
@@ -178,6 +180,7 @@ export class DeliveryWorker {
       this.policy.leaseMs,
       new Date(this.clock()),
     );
+    if (claimed.length > 0) this.gate.claimed?.(name, claimed.length, this.clock());
     const batches: QueuedDelivery[][] = [];
     for (let i = 0; i < claimed.length; i += batchSize)
       batches.push(claimed.slice(i, i + batchSize));
