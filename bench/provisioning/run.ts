@@ -49,6 +49,9 @@ const HELP = `usage: ./node_modules/.bin/node dist/bench/provisioning/run.js [fl
   --per-caller N           latency: PUTs per caller, one after the other (default 5)
   --pool N                 PROVISIONING_MAX_PARALLEL_JOBS of the overhead/latency service (default 4,
                            the service default)
+  --diag-ansible-poll S    DIAGNOSTIC: every ansible-playbook run (bare and service) gets an ansible.cfg
+                           with internal_poll_interval = S (Ansible's default 0.001 s), through
+                           ANSIBLE_CONFIG, which the runner passes on like every ANSIBLE_* variable
   --brokers LIST           Kafka bootstrap (default $KAFKA_BROKERS or 127.0.0.1:9092)
   --pg-host H --pg-port P --pg-user U   PostgreSQL server (default 127.0.0.1 5432 postgres)
   --timeout-ms N           how long to wait for a job or a burst (default 300000)
@@ -268,6 +271,7 @@ function throughputReport(runs: ThroughputRun[]): string {
         'CPU ms/job svc / ansible / pg',
         'CPU-bound jobs/min',
         'busy %',
+        'others, cores',
         'RSS peak MiB',
         'ansible RSS peak MiB (procs)',
       ],
@@ -283,6 +287,7 @@ function throughputReport(runs: ThroughputRun[]): string {
         `${ms0(r.cpuMsPerJob.service)} / ${ms0(r.cpuMsPerJob.ansible)} / ${ms0(r.cpuMsPerJob.postgres)}`,
         fmt(r.cpuBoundJobsPerMin, 1),
         fmt(r.machineBusyPct),
+        fmt(r.otherLoadCores, 2),
         fmt(r.rssPeakMiB),
         `${fmt(r.ansibleRssPeakMiB)} (${r.ansibleProcessesPeak})`,
       ]),
@@ -414,6 +419,15 @@ async function main(): Promise<void> {
   const counter = StatementCounter.install();
   const playbooksDir = writePlaybooks();
   const runner = new AnsibleRunner({ playbooksDir });
+  const ansiblePoll = flags.get('diag-ansible-poll');
+  if (ansiblePoll !== undefined) {
+    if (typeof ansiblePoll !== 'string' || !(Number(ansiblePoll) > 0))
+      throw new Error('--diag-ansible-poll needs a number of seconds > 0');
+    const cfg = join(playbooksDir, 'ansible.cfg');
+    writeFileSync(cfg, `[defaults]\ninternal_poll_interval = ${Number(ansiblePoll)}\n`);
+    process.env.ANSIBLE_CONFIG = cfg;
+    log(`DIAGNOSTIC: ANSIBLE_CONFIG=${cfg} (internal_poll_interval = ${Number(ansiblePoll)} s)`);
+  }
   const { database, version } = await createThrowawayDatabase(pg);
   log(`database ${database}, topic prefix ${topicPrefix}, playbooks in ${playbooksDir}`);
   const rssBeforeBoot = process.memoryUsage().rss;
@@ -441,36 +455,52 @@ async function main(): Promise<void> {
   const results: Results = { memory: { rssBeforeBootMiB: 0, rssPeakMiB: 0, heapUsedPeakMiB: 0 } };
   let cleanup = '';
   try {
-    if (only.includes('overhead') || only.includes('latency')) {
+    // Order: overhead, throughput, then the bursts (they leave this process's heap larger, which
+    // would otherwise show in the throughput runs' RSS).
+    if (only.includes('overhead')) {
       const svc = await start(mainPool, 'provisioning_main');
       try {
-        if (only.includes('overhead')) {
-          const mem = MemorySampler.begin();
-          results.overhead = await runOverhead({
-            svc,
-            runner,
-            runs: intFlag(flags, 'runs', 10, 1),
-            warmup: intFlag(flags, 'warmup', 1),
-            pollMs: intFlag(flags, 'poll-ms', 20, 1),
-            profiler,
-            counter,
-            quiet,
-            timeoutMs,
-          });
-          results.memory.overheadRssPeakMiB = mem.stop().rssPeakMiB;
-        }
-        if (only.includes('latency')) {
-          results.latency = await runLatency({
-            svc,
-            callers,
-            perCaller,
-            counter,
-            profiler,
-            quiet,
-            timeoutMs,
-          });
-          results.memory.latencyRssPeakMiB = results.latency.rssPeakMiB;
-        }
+        const mem = MemorySampler.begin();
+        results.overhead = await runOverhead({
+          svc,
+          runner,
+          runs: intFlag(flags, 'runs', 10, 1),
+          warmup: intFlag(flags, 'warmup', 1),
+          pollMs: intFlag(flags, 'poll-ms', 20, 1),
+          profiler,
+          counter,
+          quiet,
+          timeoutMs,
+        });
+        results.memory.overheadRssPeakMiB = mem.stop().rssPeakMiB;
+      } finally {
+        await svc.close();
+      }
+    }
+    if (only.includes('throughput')) {
+      results.throughput = await runThroughput({
+        start: (p) => start(p, `provisioning_p${p}`),
+        pools,
+        jobs: intFlag(flags, 'jobs', 24, 1),
+        profiler,
+        quiet,
+        timeoutMs,
+        cores: os.cpus().length,
+      });
+    }
+    if (only.includes('latency')) {
+      const svc = await start(mainPool, 'provisioning_latency');
+      try {
+        results.latency = await runLatency({
+          svc,
+          callers,
+          perCaller,
+          counter,
+          profiler,
+          quiet,
+          timeoutMs,
+        });
+        results.memory.latencyRssPeakMiB = results.latency.rssPeakMiB;
       } finally {
         const closing = performance.now();
         await svc.close();
@@ -493,17 +523,6 @@ async function main(): Promise<void> {
       } finally {
         await svc.close();
       }
-    }
-    if (only.includes('throughput')) {
-      results.throughput = await runThroughput({
-        start: (p) => start(p, `provisioning_p${p}`),
-        pools,
-        jobs: intFlag(flags, 'jobs', 24, 1),
-        profiler,
-        quiet,
-        timeoutMs,
-        cores: os.cpus().length,
-      });
     }
   } finally {
     const mem = memory.stop();
@@ -529,6 +548,9 @@ async function main(): Promise<void> {
     durationSec,
     argv: process.argv.slice(2),
     machine: { ...machine, ansible },
+    diagnostics: {
+      ansibleInternalPollInterval: ansiblePoll === undefined ? null : Number(ansiblePoll),
+    },
     workload: {
       playbooks: 'bench/provisioning/service.ts (PLAYBOOKS)',
       topicPrefix,

@@ -38,6 +38,11 @@ export interface ThroughputRun {
   cpuBoundJobsPerMin: number;
   processCpuPct: number;
   machineBusyPct: number;
+  /**
+   * Cores used by processes outside this benchmark (other tenants, the broker): machine busy
+   * minus this process, its ansible children and PostgreSQL. Roughly; CPU steal is not seen.
+   */
+  otherLoadCores: number;
   rssStartMiB: number;
   rssPeakMiB: number;
   heapUsedPeakMiB: number;
@@ -160,6 +165,10 @@ export async function runThroughput(o: ThroughputOptions): Promise<ThroughputRun
         cpuBoundJobsPerMin: round(ratioOf(o.cores * 60_000, total, 3), 1),
         processCpuPct: mem.processCpuPct,
         machineBusyPct: machine,
+        otherLoadCores: round(
+          (machine / 100) * o.cores - (serviceMs + ansibleMs + pgCpu.ms) / (wallNow() - t0),
+          2,
+        ),
         rssStartMiB: mem.rssStartMiB,
         rssPeakMiB: mem.rssPeakMiB,
         heapUsedPeakMiB: mem.heapUsedPeakMiB,
