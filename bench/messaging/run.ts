@@ -17,6 +17,7 @@ import { type OutboxScenarioResult, runOutboxScenario } from './outbox';
 import { type ReferenceResult, runBrokerReference } from './reference';
 import { type MemoryPeak, fmt, round, table } from './stats';
 import { KafkaTransport } from '@telcomesh/messaging';
+import { type Flags, intFlag, listFlag, parseFlags } from './flags';
 
 const SCENARIOS = ['reference', 'kafka', 'outbox', 'embedded', 'sweep'] as const;
 type Scenario = (typeof SCENARIOS)[number];
@@ -56,42 +57,6 @@ const HELP = `usage: npm run bench:messaging -- [flags]
   --min-idle PCT           idle share of all cores required before a measurement (default 80)
   --max-wait-s S           give up waiting after S s and flag the figure as disturbed (default 600)
 `;
-
-type Flags = Map<string, string | true>;
-
-function parseFlags(argv: string[]): Flags {
-  const flags: Flags = new Map();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (!arg.startsWith('--')) throw new Error(`unexpected argument ${arg} (see --help)`);
-    const eq = arg.indexOf('=');
-    if (eq > 0) {
-      flags.set(arg.slice(2, eq), arg.slice(eq + 1));
-    } else if (argv[i + 1] !== undefined && !argv[i + 1].startsWith('--')) {
-      flags.set(arg.slice(2), argv[++i]);
-    } else {
-      flags.set(arg.slice(2), true);
-    }
-  }
-  return flags;
-}
-
-function intFlag(flags: Flags, name: string, fallback: number): number {
-  const raw = flags.get(name);
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (raw === true || !Number.isInteger(value) || value < 0)
-    throw new Error(`--${name} needs a non-negative integer`);
-  return value;
-}
-
-function listFlag(flags: Flags, name: string, fallback: string): string[] {
-  const raw = flags.get(name);
-  return (typeof raw === 'string' ? raw : fallback)
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
 
 function intListFlag(flags: Flags, name: string, fallback: string): number[] {
   return listFlag(flags, name, fallback).map((s) => {

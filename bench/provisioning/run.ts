@@ -34,6 +34,7 @@ import {
 import { ServiceProfiler, StatementCounter, deletePrefixed } from './probes';
 import { type BenchService, STAND_IN, startProvisioning, writePlaybooks } from './service';
 import { type ThroughputRun, runThroughput } from './throughput';
+import { intFlag, listFlag, parseFlags } from '../messaging/flags';
 
 const HELP = `usage: ./node_modules/.bin/node dist/bench/provisioning/run.js [flags]   (after npm run build)
 
@@ -61,39 +62,6 @@ const HELP = `usage: ./node_modules/.bin/node dist/bench/provisioning/run.js [fl
   --min-idle PCT           idle share of all cores required before a measurement (default 80)
   --max-wait-s S           give up waiting after S s and flag the figure as disturbed (default 300)
 `;
-
-type Flags = Map<string, string | true>;
-
-function parseFlags(argv: string[]): Flags {
-  const flags: Flags = new Map();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (!arg.startsWith('--')) throw new Error(`unexpected argument ${arg} (see --help)`);
-    const eq = arg.indexOf('=');
-    if (eq > 0) flags.set(arg.slice(2, eq), arg.slice(eq + 1));
-    else if (argv[i + 1] !== undefined && !argv[i + 1].startsWith('--'))
-      flags.set(arg.slice(2), argv[++i]);
-    else flags.set(arg.slice(2), true);
-  }
-  return flags;
-}
-
-function intFlag(flags: Flags, name: string, fallback: number, min = 0): number {
-  const raw = flags.get(name);
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (raw === true || !Number.isInteger(value) || value < min)
-    throw new Error(`--${name} needs an integer ≥ ${min}`);
-  return value;
-}
-
-function listFlag(flags: Flags, name: string, fallback: string): string[] {
-  const raw = flags.get(name);
-  return (typeof raw === 'string' ? raw : fallback)
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
 
 function ansibleVersion(): string {
   const out = spawnSync('ansible-playbook', ['--version'], { encoding: 'utf8' });
