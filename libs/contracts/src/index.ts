@@ -13,6 +13,7 @@ export * from './topics';
 export * from './gen/telcomesh/aiops/v1/alerts_pb';
 export * from './gen/telcomesh/audit/v1/records_pb';
 export * from './gen/telcomesh/calls/v1/alerts_pb';
+export * from './gen/telcomesh/calls/v1/events_pb';
 export * from './gen/telcomesh/config/v1/changes_pb';
 export * from './gen/telcomesh/ingest/v1/health_pb';
 export * from './gen/telcomesh/itsm/v1/tickets_pb';

@@ -5,6 +5,7 @@ import { ContractDecodeError, ContractError, ContractKeyError, ContractTypeError
 import { AlertSeverity, AlertState } from './gen/telcomesh/aiops/v1/alerts_pb';
 import { AuditOutcome } from './gen/telcomesh/audit/v1/records_pb';
 import { CallAlertSeverity, CallAlertState } from './gen/telcomesh/calls/v1/alerts_pb';
+import { CallEventKind } from './gen/telcomesh/calls/v1/events_pb';
 import { ConfigChangeAction } from './gen/telcomesh/config/v1/changes_pb';
 import { ProvisionJobState } from './gen/telcomesh/provisioning/v1/jobs_pb';
 import { SlaEventType } from './gen/telcomesh/sla/v1/events_pb';
@@ -190,6 +191,24 @@ const samples: { [K in TopicId]: MessageInitShape<(typeof Topics)[K]['schema']> 
     dueAt: at,
     breachDepartment: 'Transmission',
     occurredAt: at,
+  },
+  CallEvents: {
+    eventId: '6c1f2a0e-3b7d-4e58-9f21-0a4b5c6d7e8f',
+    entityKey: 'pbx-1/call/1700000000.42',
+    tenantId: 'tenant-a',
+    sourceId: 'pbx-1',
+    kind: CallEventKind.CALL_ENDED,
+    observedAt: at,
+    call: {
+      callId: '1700000000.42',
+      direction: 'inbound',
+      state: 'ended',
+      remoteNumber: '+33612345678',
+      queueId: 'support',
+      agentId: 'PJSIP/1001',
+      waitSeconds: 12,
+      disposition: 'answered',
+    },
   },
   CallAlerts: {
     alertId: 'ca-1',

@@ -23,6 +23,7 @@ import { AiopsAlertSchema } from './gen/telcomesh/aiops/v1/alerts_pb';
 import { AuditRecordSchema } from './gen/telcomesh/audit/v1/records_pb';
 import { ConfigChangeSchema } from './gen/telcomesh/config/v1/changes_pb';
 import { CallAlertSchema } from './gen/telcomesh/calls/v1/alerts_pb';
+import { CallEventSchema } from './gen/telcomesh/calls/v1/events_pb';
 import { ConnectorHealthSchema } from './gen/telcomesh/ingest/v1/health_pb';
 import { ItsmTicketSchema } from './gen/telcomesh/itsm/v1/tickets_pb';
 import { NotificationDeliverySchema } from './gen/telcomesh/notify/v1/deliveries_pb';
@@ -256,6 +257,18 @@ export const Topics = {
       'SLA clock event of a trouble ticket: at risk, breached (with the department the time went to), paused, resumed, met.',
     producers: ['ticket-sla'],
     consumers: ['notifier', 'gateway'],
+  }),
+  CallEvents: defineTopic({
+    name: 'calls.events.v1',
+    schema: CallEventSchema,
+    keyField: 'entityKey',
+    ceType: 'telcomesh.calls.event.v1',
+    partitions: 6,
+    retentionMs: 1 * DAY_MS,
+    description:
+      'Live contact-centre change: a call, agent, queue or dispatch task as the call monitor now sees it (call ended once per call).',
+    producers: ['call-monitor'],
+    consumers: ['gateway'],
   }),
   CallAlerts: defineTopic({
     name: 'calls.alerts.v1',
