@@ -9,3 +9,4 @@ export { DomainError, ErrorCode, httpStatusOf } from './domain-error';
 export { PlatformModule } from './platform.module';
 export type { ServiceRuntime } from './runtime';
 export { SERVICE_CONFIG, SERVICE_RUNTIME } from './tokens';
+export * from './csv';

@@ -27,7 +27,13 @@ export const AGENT_STATES: readonly AgentState[] = [
 /** Where a call is: the seed's classification of sessions (active, ringing, waiting...). */
 export type CallState = 'ringing' | 'queued' | 'active' | 'on_hold' | 'ended';
 
-export const CALL_STATES: readonly CallState[] = ['ringing', 'queued', 'active', 'on_hold', 'ended'];
+export const CALL_STATES: readonly CallState[] = [
+  'ringing',
+  'queued',
+  'active',
+  'on_hold',
+  'ended',
+];
 
 export type CallDirection = 'inbound' | 'outbound' | 'internal';
 
@@ -39,7 +45,8 @@ export type CallDirection = 'inbound' | 'outbound' | 'internal';
  * - `busy` / `failed`: the platform reported busy or congestion;
  * - `unknown`: the call disappeared while the source was disconnected (seen in no snapshot).
  */
-export type CallDisposition = 'answered' | 'abandoned' | 'no_answer' | 'busy' | 'failed' | 'unknown';
+export type CallDisposition =
+  'answered' | 'abandoned' | 'no_answer' | 'busy' | 'failed' | 'unknown';
 
 export interface CallTransfer {
   kind: 'blind' | 'attended';
@@ -117,7 +124,8 @@ export interface QueueView {
   strategy?: string;
 }
 
-export type TaskState = 'created' | 'queued' | 'assigned' | 'in_progress' | 'completed' | 'cancelled';
+export type TaskState =
+  'created' | 'queued' | 'assigned' | 'in_progress' | 'completed' | 'cancelled';
 
 /** A unit of work of a dispatch platform (CCCP tasks): a call, e-mail, callback... */
 export interface TaskView {
