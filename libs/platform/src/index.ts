@@ -10,3 +10,4 @@ export { PlatformModule } from './platform.module';
 export type { ServiceRuntime } from './runtime';
 export { SERVICE_CONFIG, SERVICE_RUNTIME } from './tokens';
 export * from './csv';
+export { Actor, ChangeReason } from './actor';

@@ -120,3 +120,6 @@ export {
   type SmsGatewaySimulatorOptions,
 } from './simulators/sms-gateway';
 export * from './ami/ami-server';
+export * from './cccp';
+export * from './oss';
+export { eventually } from './eventually';

@@ -70,6 +70,10 @@ export class SourceLeases {
     }));
   }
 
+  definitionsList(): readonly SourceDefinition[] {
+    return this.definitions;
+  }
+
   holds(sourceId: string): boolean {
     return this.held.has(sourceId);
   }

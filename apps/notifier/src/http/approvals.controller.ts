@@ -18,10 +18,9 @@ import {
   ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
-import { DomainError, ErrorCode } from '@telcomesh/platform';
+import { Actor, DomainError, ErrorCode } from '@telcomesh/platform';
 import type { ChangeRequest, ChangeRequestStatus } from '../approvals/change-approvals';
 import { NotifierCore } from '../notifier-core';
-import { Actor } from './actor';
 import { ChangeRequestDto, DecisionDto } from './notifier.dto';
 
 function toDto(r: ChangeRequest): ChangeRequestDto {

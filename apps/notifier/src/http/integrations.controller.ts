@@ -1,3 +1,4 @@
+import { Actor, ChangeReason } from '@telcomesh/platform';
 import {
   Body,
   Controller,
@@ -22,7 +23,6 @@ import {
 } from '@nestjs/swagger';
 import type { SubmitResult } from '../approvals/change-approvals';
 import { NotifierCore } from '../notifier-core';
-import { Actor, ChangeReason } from './actor';
 import {
   ChangeResultDto,
   IntegrationHealthDto,

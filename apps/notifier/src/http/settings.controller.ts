@@ -10,10 +10,9 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { DomainError, ErrorCode } from '@telcomesh/platform';
+import { Actor, ChangeReason, DomainError, ErrorCode } from '@telcomesh/platform';
 import { isSettingsDocument, SETTINGS_DOCUMENTS } from '../control/notifier-settings';
 import { NotifierCore } from '../notifier-core';
-import { Actor, ChangeReason } from './actor';
 import { changeAnswer } from './integrations.controller';
 import { ChangeResultDto } from './notifier.dto';
 

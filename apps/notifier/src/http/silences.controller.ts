@@ -17,9 +17,8 @@ import {
   type Matcher,
   type Silence,
 } from '@telcomesh/notifier-routing';
-import { DomainError, ErrorCode } from '@telcomesh/platform';
+import { Actor, DomainError, ErrorCode } from '@telcomesh/platform';
 import { NotifierCore } from '../notifier-core';
-import { Actor } from './actor';
 import { SilenceDto, SilenceInputDto } from './notifier.dto';
 
 /** A matcher as written: value quoted so regexes and spaces survive a round trip. */

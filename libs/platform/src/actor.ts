@@ -1,5 +1,5 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import { DomainError, ErrorCode } from '@telcomesh/platform';
+import { DomainError, ErrorCode } from './domain-error';
 
 const ACTOR = /^[\w.@+-]{1,200}$/;
 
