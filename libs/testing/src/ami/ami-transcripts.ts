@@ -29,6 +29,8 @@ export interface AmiTranscript {
  *   the transfer (AttendedTransfer, bridge move).
  * - `queue-member-pause`: Alice pauses (reason Lunch) on `support` and `sales`, then unpauses
  *   (QueueMemberPause, QueueMemberStatus).
+ * - `outbound-busy`: Bob calls out through the trunk, the far end is busy (Hangup cause 17,
+ *   DialStatus BUSY).
  */
 export const AMI_TRANSCRIPT_NAMES = [
   'queue-call-answered',
@@ -38,9 +40,30 @@ export const AMI_TRANSCRIPT_NAMES = [
   'blind-transfer',
   'attended-transfer',
   'queue-member-pause',
+  'outbound-busy',
 ] as const;
 
 export type AmiTranscriptName = (typeof AMI_TRANSCRIPT_NAMES)[number];
+
+/**
+ * Event-list items a discovery scan gets back, in the same `.ami` form (list items carry no
+ * `Privilege` nor `Timestamp`; a server adds the ActionID and the closing event):
+ * - `snapshot-channels`: `CoreShowChannel` items: an inbound call answered by Bob through
+ *   `support` (Linkedid 1700009000.200), a caller waiting in `support` (1700009100.202), and
+ *   the call of `queue-call-answered` while Alice talks (1700000000.16).
+ * - `snapshot-queue-status`: `QueueStatus` items: `QueueParams` of `support` and `sales`,
+ *   `QueueMember` Alice (both queues) and Bob (`support`, in use), the waiting caller's
+ *   `QueueEntry` (Wait 12).
+ */
+export const AMI_SNAPSHOT_FIXTURE_NAMES = ['snapshot-channels', 'snapshot-queue-status'] as const;
+
+export type AmiSnapshotFixtureName = (typeof AMI_SNAPSHOT_FIXTURE_NAMES)[number];
+
+/** Loads the list items of `transcripts/<name>.ami`. */
+export function loadAmiSnapshotFixture(name: AmiSnapshotFixtureName): AmiFrame[] {
+  return parseAmiTranscript(readFileSync(join(AMI_TRANSCRIPT_DIR, `${name}.ami`), 'utf8'), name)
+    .frames;
+}
 
 /** Where the `.ami` files are. */
 export const AMI_TRANSCRIPT_DIR = join(__dirname, 'transcripts');
