@@ -61,16 +61,38 @@ export {
 } from './simulators/zendesk.simulator';
 export {
   JiraSimulator,
+  JqlError,
+  parseJql,
+  parseJqlDate,
   type JiraSimulatorOptions,
   type JiraSimulatedIssue,
   type JiraRecordedRequest,
+  type JiraOAuthOptions,
+  type JiraTicketGeneration,
+  type JiraGroundTruthTransition,
+  type JiraSimulatedHistory,
+  type JiraSimulatedChange,
+  type JqlNode,
+  type JqlQuery,
 } from './simulators/jira.simulator';
 export {
   ServiceNowSimulator,
+  EncodedQueryError,
+  parseEncodedQuery,
+  selectRows,
   type ServiceNowSimulatorOptions,
   type ServiceNowSimulatedIncident,
   type ServiceNowJournalEntry,
   type ServiceNowRecordedRequest,
+  type ServiceNowOAuthOptions,
+  type ServiceNowRecordGeneration,
+  type ServiceNowSavedFilter,
+  type ServiceNowSimulatedRecord,
+  type ServiceNowAuditRow,
+  type ServiceNowGroundTruthTransition,
+  type EncodedQuery,
+  type EncodedCondition,
+  type EncodedOperator,
 } from './simulators/servicenow.simulator';
 export {
   GitHubSimulator,
@@ -123,3 +145,4 @@ export * from './ami/ami-server';
 export * from './cccp';
 export * from './oss';
 export { eventually } from './eventually';
+export * from './contact-centre';
