@@ -1,0 +1,2 @@
+export * from './cccp-server-simulator';
+export * from './manual-timer-clock';
