@@ -129,7 +129,7 @@ export class LiveFeed {
       this.logger.debug({ err: error }, 'live feed subscriber socket error');
       this.subscribers.delete(subscriber);
     });
-    socket.on('message', (data) => this.onMessage(subscriber, data.toString()));
+    socket.on('message', (data: Buffer) => this.onMessage(subscriber, data.toString('utf8')));
     this.sendSnapshot(subscriber);
   }
 

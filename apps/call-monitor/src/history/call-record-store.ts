@@ -214,11 +214,11 @@ export class CallRecordStore {
         r.endCause,
       );
     }
-    const inserted = (await manager.query(
+    const inserted = await manager.query<{ source_id: string; call_id: string }[]>(
       `INSERT INTO ${this.table} (${COLUMNS}) VALUES ${rows.join(', ')}
        ON CONFLICT ("source_id", "call_id") DO NOTHING RETURNING "source_id", "call_id"`,
       values,
-    )) as { source_id: string; call_id: string }[];
+    );
     const keys = new Set(inserted.map((r) => `${r.source_id}\u0000${r.call_id}`));
     return [...unique.entries()].filter(([k]) => keys.has(k)).map(([, r]) => r);
   }
@@ -240,11 +240,11 @@ export class CallRecordStore {
       where.push(`("started_at", "source_id", "call_id") > ($${n - 2}, $${n - 1}, $${n})`);
     }
     values.push(query.limit);
-    const rows = (await this.dataSource.query(
+    const rows = await this.dataSource.query<RecordRow[]>(
       `SELECT ${COLUMNS} FROM ${this.table} WHERE ${where.join(' AND ')}
        ORDER BY "started_at", "source_id", "call_id" LIMIT $${values.length}`,
       values,
-    )) as RecordRow[];
+    );
     return rows.map(recordOfRow);
   }
 
@@ -255,7 +255,7 @@ export class CallRecordStore {
       const page = await this.find({ ...query, after, limit: pageSize });
       if (page.length > 0) yield page;
       if (page.length < pageSize) return;
-      const last = page[page.length - 1]!;
+      const last = page[page.length - 1];
       after = { startedAt: last.startedAt, sourceId: last.sourceId, callId: last.callId };
     }
   }
@@ -287,7 +287,23 @@ export class CallRecordStore {
     const key =
       query.groupBy === 'queue' ? '"queue_id"' : query.groupBy === 'agent' ? '"agent_id"' : 'NULL';
     const counted = `("disposition" = 'answered' OR ("disposition" = 'abandoned' AND "wait_seconds" >= $5))`;
-    const rows = (await this.dataSource.query(
+    const rows = await this.dataSource.query<
+      {
+        bucket: Date;
+        key: string | null;
+        calls: number;
+        answered: number;
+        abandoned: number;
+        abandoned_counted: number;
+        no_answer: number;
+        within: number;
+        counted: number;
+        asa: number | null;
+        aht: number | null;
+        hold: number | null;
+        transfers: number;
+      }[]
+    >(
       `SELECT date_bin($1::interval, "started_at", $2::timestamptz) AS "bucket",
               ${key} AS "key",
               count(*)::int AS "calls",
@@ -306,21 +322,7 @@ export class CallRecordStore {
         GROUP BY 1, 2
         ORDER BY 1, 2 NULLS FIRST`,
       values,
-    )) as {
-      bucket: Date;
-      key: string | null;
-      calls: number;
-      answered: number;
-      abandoned: number;
-      abandoned_counted: number;
-      no_answer: number;
-      within: number;
-      counted: number;
-      asa: number | null;
-      aht: number | null;
-      hold: number | null;
-      transfers: number;
-    }[];
+    );
     return rows.map((r) => ({
       bucket: new Date(r.bucket),
       key: r.key,

@@ -116,7 +116,7 @@ function flatten(errors: ValidationError[], prefix: string, out: string[]): void
 function resolveSecret(value: string, where: string, env: NodeJS.ProcessEnv, problems: string[]) {
   const ref = /^\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(value);
   if (!ref) return value;
-  const resolved = env[ref[1]!];
+  const resolved = env[ref[1]];
   if (resolved === undefined || resolved === '') {
     problems.push(`${where}: environment variable ${ref[1]} is not set`);
     return '';
@@ -166,7 +166,7 @@ export function loadSourceDefinitions(
     } catch {
       throw new SourceConfigError(['CALL_MONITOR_SOURCES: not valid JSON']);
     }
-    raw.push(...(Array.isArray(parsed) ? parsed : [parsed]));
+    raw.push(...(Array.isArray(parsed) ? (parsed as unknown[]) : [parsed]));
   }
   return parseSourceDefinitions(raw, logger, env);
 }

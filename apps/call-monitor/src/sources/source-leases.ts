@@ -54,9 +54,9 @@ export class SourceLeases {
 
   /** Claims what it can now, then keeps renewing. */
   async start(): Promise<void> {
-    await this.renew();
+    await this.renewNow();
     this.timer = setInterval(() => {
-      this.round = this.round.then(() => this.renew());
+      this.round = this.round.then(() => this.renewNow());
     }, this.options.renewIntervalMs);
     this.timer.unref();
   }
@@ -88,7 +88,8 @@ export class SourceLeases {
     }
   }
 
-  private async renew(): Promise<void> {
+  /** One renewal round: keep what is ours, claim what is free, let go of what is not ours. */
+  async renewNow(): Promise<void> {
     if (this.stopped) return;
     for (const definition of this.definitions) {
       const { sourceId } = definition;
