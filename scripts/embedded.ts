@@ -3,7 +3,12 @@
 // This file is the composition root of embedded mode, so it alone reaches into apps/.
 import { sharedEmbeddedBus } from '@telcomesh/messaging';
 import { startService, type RunningService } from '@telcomesh/platform';
-import { generateAlarm, WebhookSink } from '@telcomesh/testing';
+import {
+  ContactCentreSimulator,
+  demoContactCentreConfig,
+  generateAlarm,
+  WebhookSink,
+} from '@telcomesh/testing';
 import { SERVICES } from './services';
 
 const DISTRIBUTED_ONLY = ['KAFKA_BROKERS', 'DATABASE_URL', 'REDIS_URL', 'PORT', 'DATABASE_SCHEMA'];
@@ -21,9 +26,31 @@ async function main(): Promise<void> {
     : new WebhookSink({ port: sinkPort, maxKept: 1000 });
   const webhookUrl = process.env.NOTIFIER_WEBHOOK_URL ?? `${await sink?.start()}/hooks/telcomesh`;
 
+  // A simulated contact centre (three queues, eight agents) speaking Asterisk AMI on loopback:
+  // the call monitor watches it like a real PBX.
+  const contactCentre = new ContactCentreSimulator({
+    ...demoContactCentreConfig(1),
+    startTime: Date.now(),
+  });
+  const pbx = await contactCentre.serve({ users: { monitor: 'demo-ami-secret' } });
+  const pbxRun = contactCentre.run({ speed: 1 });
+  const callSources = JSON.stringify([
+    {
+      id: 'demo-pbx',
+      kind: 'ami',
+      host: '127.0.0.1',
+      port: pbx.port,
+      username: 'monitor',
+      secret: 'demo-ami-secret',
+      trunk_channel_prefixes: ['PJSIP/trunk-'],
+    },
+  ]);
+
   const running: RunningService[] = [];
   const stop = async () => {
     clearInterval(demo);
+    pbxRun.stop();
+    await contactCentre.close().catch(() => undefined);
     for (const service of running.reverse()) await service.close().catch(() => undefined);
     await sharedEmbeddedBus().close();
     await sink?.stop();
@@ -37,10 +64,15 @@ async function main(): Promise<void> {
     const env =
       definition.name === 'notifier'
         ? { ...base, NOTIFIER_WEBHOOK_URL: webhookUrl }
-        : definition.name === 'provisioning'
-          ? // One machine: local callers are trusted by address (the seed's IP allow-list method).
-            { ...base, AUTH_IP_ALLOWLIST: process.env.AUTH_IP_ALLOWLIST ?? '127.0.0.1/32,::1/128' }
-          : base;
+        : definition.name === 'call-monitor'
+          ? { ...base, CALL_MONITOR_SOURCES: process.env.CALL_MONITOR_SOURCES ?? callSources }
+          : definition.name === 'provisioning'
+            ? // One machine: local callers are trusted by address (the seed's IP allow-list method).
+              {
+                ...base,
+                AUTH_IP_ALLOWLIST: process.env.AUTH_IP_ALLOWLIST ?? '127.0.0.1/32,::1/128',
+              }
+            : base;
     running.push(await startService(definition, env));
   }
 
@@ -71,6 +103,8 @@ async function main(): Promise<void> {
         ? `  webhook sink  ${sink.url}/deliveries   (what the notifier delivered)`
         : `  webhook       ${webhookUrl}`,
       '',
+      `A simulated contact centre streams calls over AMI (127.0.0.1:${pbx.port}): see them at`,
+      `  ${running.find((s) => s.runtime.service === 'call-monitor')?.url}/calls, or live on ws://…/live`,
       'A demo alarm is POSTed every 5 s; send your own:',
       `  curl -X POST ${ingestor?.url}/webhooks/my-oss/alarms -H 'content-type: application/json' \\`,
       `    -d '{"alarm_id":"ALM-1","severity":"CRITICAL","title":"Cell Down","site_id":"site-001","source_system":"OSS-ericsson","event_time":"${new Date().toISOString()}"}'`,
