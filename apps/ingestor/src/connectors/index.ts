@@ -43,5 +43,6 @@ export { NokiaNetActConfig, NokiaNetActConnector } from './oss/nokia-netact.conn
 export { ZteConfig, ZteConnector } from './oss/zte.connector';
 export { Tmf642AlarmConfig, Tmf642AlarmConnector } from './oss/tmf642-alarm.connector';
 export { OSS_CONNECTORS } from './oss/oss-connectors';
+export * from './snmp';
 
 export { createConnectorRegistry } from './built-in-connectors';

@@ -77,7 +77,7 @@ export class CounterRates {
   beginPoll(uptime: UptimeReading | undefined): AgentContinuity {
     this.poll++;
     const previous = this.uptime;
-    if (uptime === undefined) return previous === undefined ? 'first' : 'unknown';
+    if (uptime === undefined) return 'unknown';
     this.uptime = uptime;
     if (previous === undefined) return 'first';
     if (agentRanThrough(previous, uptime)) return 'continuous';

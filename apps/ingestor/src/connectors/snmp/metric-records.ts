@@ -48,7 +48,8 @@ export function metricRecords(
 ): TargetMetrics {
   const out: TargetMetrics = { records: [], rejected: [] };
   const uptime = readings.scalars.find((s) => s.read.oid === UPTIME_OID)?.reading;
-  const ticks = uptime && uptime.varbind.syntax === 'TimeTicks' ? numericValue(uptime.varbind) : undefined;
+  const ticks =
+    uptime && uptime.varbind.syntax === 'TimeTicks' ? numericValue(uptime.varbind) : undefined;
   rates.beginPoll(ticks === undefined || !uptime ? undefined : { ticks, atMs: uptime.atMs });
 
   // Text scalars asked for (sysName, upsIdentModel) label every metric of the target.
@@ -139,7 +140,11 @@ export function metricRecords(
       const labels: Record<string, string> = { [table.indexLabel]: index };
       for (const [column, reading] of row) {
         const object = table.columns.get(column);
-        if (object?.kind === 'label' && object.labelKey && typeof reading.varbind.value === 'string')
+        if (
+          object?.kind === 'label' &&
+          object.labelKey &&
+          typeof reading.varbind.value === 'string'
+        )
           labels[object.labelKey] = reading.varbind.value;
       }
       const nameCell = table.nameColumn === undefined ? undefined : row.get(table.nameColumn);
@@ -163,14 +168,7 @@ export function metricRecords(
           }
           factor = size;
         }
-        emit(
-          object,
-          object.name,
-          reading,
-          `${identity.managedObject}/${rowName}`,
-          labels,
-          factor,
-        );
+        emit(object, object.name, reading, `${identity.managedObject}/${rowName}`, labels, factor);
       }
     }
   }
@@ -183,10 +181,15 @@ function rowsOf(table: CatalogueTable, readings: Reading[]): Map<string, Map<num
     const cell = cellOf(table, reading.varbind.oid);
     if (!cell) continue;
     let row = rows.get(cell.index);
-    if (!row) rows.set(cell.index, (row = new Map()));
+    if (!row) rows.set(cell.index, (row = new Map<number, Reading>()));
     row.set(cell.column, reading);
   }
   return rows;
+}
+
+/** Tenths are divided by 10, not multiplied by 0.1: 538 × 0.1 is 53.800000000000004. */
+function scaleValue(value: number, scale = 1): number {
+  return scale < 1 ? value / Math.round(1 / scale) : value * scale;
 }
 
 type Metric =
@@ -207,7 +210,12 @@ function metricOf(
   const isCounter = varbind.syntax === 'Counter32' || varbind.syntax === 'Counter64';
   if (!object) {
     if (isCounter && typeof varbind.value === 'bigint') {
-      const rate = rates.rate(varbind.oid, varbind.value, varbind.syntax === 'Counter32' ? 32 : 64, atMs);
+      const rate = rates.rate(
+        varbind.oid,
+        varbind.value,
+        varbind.syntax === 'Counter32' ? 32 : 64,
+        atMs,
+      );
       return rate === undefined
         ? undefined
         : { name: `${name}_per_second`, value: rate, unit: '1/s', labels: { oid: varbind.oid } };
@@ -217,18 +225,23 @@ function metricOf(
     return { name, value: number, unit: '', labels: { oid: varbind.oid } };
   }
   const metric = object.metric ?? name;
-  const scale = object.scale ?? 1;
+  const scaled = (value: number) => scaleValue(value, object.scale);
   switch (object.kind) {
     case 'counter': {
       if (!isCounter || typeof varbind.value !== 'bigint')
         return { problem: `${varbind.syntax} where a counter was expected` };
-      const rate = rates.rate(varbind.oid, varbind.value, varbind.syntax === 'Counter32' ? 32 : 64, atMs);
+      const rate = rates.rate(
+        varbind.oid,
+        varbind.value,
+        varbind.syntax === 'Counter32' ? 32 : 64,
+        atMs,
+      );
       return rate === undefined
         ? undefined
-        : { name: metric, value: rate * scale, unit: object.unit, labels: {} };
+        : { name: metric, value: scaled(rate), unit: object.unit, labels: {} };
     }
     case 'gauge':
-      return { name: metric, value: number * scale, unit: object.unit, labels: {} };
+      return { name: metric, value: scaled(number), unit: object.unit, labels: {} };
     case 'state':
       return {
         name: metric,
@@ -238,7 +251,5 @@ function metricOf(
       };
     case 'timeticks':
       return { name: metric, value: number / 100, unit: object.unit, labels: {} };
-    case 'label':
-      return undefined;
   }
 }

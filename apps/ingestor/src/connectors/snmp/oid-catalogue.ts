@@ -283,11 +283,22 @@ const TABLES: Record<string, TableSpec> = {
   },
 };
 
+/** Names of OIDs traps carry that are not polled objects. */
+const OTHER_NAMES: Record<string, string> = {
+  [`${IF_ENTRY}.1`]: 'IF-MIB::ifIndex',
+  '1.3.6.1.6.3.18.1.3': 'SNMP-COMMUNITY-MIB::snmpTrapAddress',
+  [`${UPS}.6.2.1.1`]: 'UPS-MIB::upsAlarmId',
+  [`${UPS}.6.2.1.2`]: 'UPS-MIB::upsAlarmDescr',
+  [`${UPS}.6.2.1.3`]: 'UPS-MIB::upsAlarmTime',
+  [`${UPS}.7.3`]: 'UPS-MIB::upsTestResultsSummary',
+  [`${UPS}.6.3`]: 'UPS-MIB::upsWellKnownAlarms',
+};
+
 function buildCatalogue() {
   const objects = new Map<string, CatalogueObject>();
   const tables = new Map<string, CatalogueTable>();
   /** Every object and table by OID, to name the varbinds of a trap. */
-  const byOid = new Map<string, string>();
+  const byOid = new Map<string, string>(Object.entries(OTHER_NAMES));
   for (const [name, [oid, spec]] of Object.entries(SCALARS)) {
     objects.set(name, { name, oid, shape: 'scalar', ...spec });
     byOid.set(oid, name);

@@ -196,7 +196,8 @@ export class SnmpConnectionConfig implements CrossFieldChecks {
     const checkNames = (names: readonly string[] | undefined, path: string) =>
       names?.forEach((name, index) => {
         const problem = objectProblem(name);
-        if (problem) issues.push({ path: `${path}[${index}]`, message: `${path}[${index}]: ${problem}` });
+        if (problem)
+          issues.push({ path: `${path}[${index}]`, message: `${path}[${index}]: ${problem}` });
       });
     checkNames(this.objects, 'objects');
     this.oids?.forEach((oid, index) => {
@@ -217,7 +218,10 @@ export class SnmpConnectionConfig implements CrossFieldChecks {
       const key = `${target.host.toLowerCase()}:${target.port}`;
       const first = seen.get(key);
       if (first !== undefined) {
-        issues.push({ path: `${path}.host`, message: `${path} repeats targets[${first}] (${key})` });
+        issues.push({
+          path: `${path}.host`,
+          message: `${path} repeats targets[${first}] (${key})`,
+        });
       } else seen.set(key, index);
       issues.push(...securityIssues(target, path));
     });

@@ -56,7 +56,9 @@ export function snmpFailure(
   const status = (error as { status?: unknown } | null)?.status;
   const failure = (kind: ConstructorParameters<typeof SourceError>[0], text: string) =>
     new SourceError(kind, redactor.redact(`${label}: ${text}`));
-  if (name === 'RequestTimedOutError') return failure('timeout', `no answer within ${timeoutMs} ms`);
+  if (name === 'RequestTimedOutError')
+    return failure('timeout', `no answer within ${timeoutMs} ms`);
+  if (name === 'AbortError') return failure('aborted', 'aborted');
   if (name === 'ResponseInvalidError') {
     switch (code) {
       case snmp.ResponseInvalidCode.EAuthFailure: {

@@ -62,7 +62,6 @@ function octetText(raw: Buffer): string {
   let end = raw.length;
   while (end > 0 && raw[end - 1] === 0) end--;
   const text = raw.subarray(0, end).toString('utf8');
-  // eslint-disable-next-line no-control-regex -- control characters are what marks binary data
   const binary =
     (text.length === 0 && raw.length > 0) ||
     text.includes('\uFFFD') ||

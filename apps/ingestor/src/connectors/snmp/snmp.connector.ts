@@ -310,21 +310,32 @@ export class SnmpConnector implements SourceConnector<SnmpConnectionConfig> {
       if (failure.kind === 'timeout' && session.responses === answersBefore) {
         failure = new SourceError(
           'connect',
-          `${target.label}: no answer within ${this.config.timeout_ms} ms × ${this.config.retries + 1} attempts (agent down, unreachable, or wrong ${isV3(target.dto) ? 'credentials' : 'community'})`,
+          `${failure.message}; not one answer (agent down, unreachable, or wrong ${isV3(target.dto) ? 'credentials' : 'community'})`,
         );
       }
     }
-    const metrics = metricRecords(
-      {
-        siteId: target.dto.site_id,
-        managedObject: target.dto.name ?? target.dto.host,
-        technology: target.dto.technology ?? '',
-        agent: target.label,
-      },
-      target.plan,
-      readings,
-      target.rates,
-    );
+    let metrics: { records: MetricRecord[]; rejected: string[] } = { records: [], rejected: [] };
+    try {
+      metrics = metricRecords(
+        {
+          siteId: target.dto.site_id,
+          managedObject: target.dto.name ?? target.dto.host,
+          technology: target.dto.technology ?? '',
+          agent: target.label,
+        },
+        target.plan,
+        readings,
+        target.rates,
+      );
+    } catch (error) {
+      // A bug in normalising must cost this target's poll, not the sync.
+      failure ??= new SourceError(
+        'parse',
+        this.redactor.redact(
+          `${target.label}: answer could not be normalised (${error instanceof Error ? error.message : String(error)})`,
+        ),
+      );
+    }
     target.rates.endPoll(failure === undefined);
     const durationMs = Math.round(performance.now() - started);
     this.state.polls++;
