@@ -41,6 +41,8 @@ function verdictOf(type: SlaEventType): Verdict {
       return { headline: 'SLA clock resumed', severity: 'info', status: 'resolved', pause: true };
     case SlaEventType.MET:
       return { headline: 'SLA met', severity: 'info', status: 'resolved', pause: false };
+    case SlaEventType.CANCELLED:
+      return { headline: 'SLA cancelled', severity: 'info', status: 'resolved', pause: false };
     case SlaEventType.UNSPECIFIED:
     default:
       return { headline: 'SLA event', severity: 'info', status: 'firing', pause: false };
@@ -79,6 +81,8 @@ function describe(event: SlaEvent, key: string): string {
       return `The SLA clock of ${ticket}${policy} is running again${progress ? ` at ${progress}` : ''}${dueNote}.`;
     case SlaEventType.MET:
       return `${ticketFirst} was resolved within its SLA${policy}${progress ? `: ${progress}` : ''}.`;
+    case SlaEventType.CANCELLED:
+      return `${ticketFirst} was cancelled; its SLA clock${policy} no longer counts${progress ? ` (${progress} used)` : ''}.`;
     case SlaEventType.UNSPECIFIED:
     default:
       return `SLA event on ${ticket}${policy}.`;

@@ -18,6 +18,7 @@ const TYPES: Record<SlaEventKind, SlaEventType> = {
   paused: SlaEventType.PAUSED,
   resumed: SlaEventType.RESUMED,
   met: SlaEventType.MET,
+  cancelled: SlaEventType.CANCELLED,
 };
 
 /** Departments kept in an event's metadata. */

@@ -159,6 +159,17 @@ describe('settleSlaTargets', () => {
     });
   });
 
+  it('reports a cancelled ticket once, at the instant it was cancelled', () => {
+    const steps: Change[] = [
+      [2, 'status', 'In progress'],
+      [30, 'status', 'Cancelled'],
+    ];
+    const open = settle(steps, 20);
+    const cancelled = settle(steps, 35, open.records);
+    expect(kinds(cancelled)).toEqual(['resolution:cancelled+30']);
+    expect(kinds(settle(steps, 40, cancelled.records))).toEqual([]);
+  });
+
   it('derives stable, distinct UUID-shaped event ids', () => {
     const a = slaEventId('t', 'resolution', 'breached', 1, 5);
     expect(a).toBe(slaEventId('t', 'resolution', 'breached', 1, 5));

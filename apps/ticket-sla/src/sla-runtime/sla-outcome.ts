@@ -14,7 +14,7 @@ import {
 export type SlaPhase = 'running' | 'paused' | 'stopped' | 'cancelled';
 
 /** The events of sla.events.v1 (SlaEventType without the prefix). */
-export type SlaEventKind = 'at_risk' | 'breached' | 'paused' | 'resumed' | 'met';
+export type SlaEventKind = 'at_risk' | 'breached' | 'paused' | 'resumed' | 'met' | 'cancelled';
 
 /** The ticket fields events and the BI read model carry. */
 export interface SlaTicketInfo {
@@ -272,6 +272,8 @@ function eventsOf(
     draft('resumed', null, since, status.elapsedMs);
   } else if (to === 'stopped' && from !== 'stopped' && status.state === 'met') {
     draft('met', null, status.stoppedAt ?? record.evaluatedAt, status.elapsedMs);
+  } else if (to === 'cancelled' && from !== 'cancelled') {
+    draft('cancelled', null, status.stoppedAt ?? record.evaluatedAt, status.elapsedMs);
   }
   return drafts;
 }
@@ -301,7 +303,7 @@ export function currentRunStart(
 }
 
 function kindOrder(kind: SlaEventKind): number {
-  return ['resumed', 'at_risk', 'breached', 'paused', 'met'].indexOf(kind);
+  return ['resumed', 'at_risk', 'breached', 'paused', 'met', 'cancelled'].indexOf(kind);
 }
 
 /**

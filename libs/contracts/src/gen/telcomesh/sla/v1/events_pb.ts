@@ -3,7 +3,7 @@
 /* eslint-disable */
 
 // SLA events of trouble tickets (seed 001): a ticket at risk of breaching, breached,
-// paused or resumed (the SLA clock stopped or restarted), or closed within its SLA.
+// paused or resumed (the SLA clock stopped or restarted), closed within its SLA, or cancelled.
 //
 // Topic: sla.events.v1 - Kafka key: ticket_id - CloudEvents type: telcomesh.sla.event.v1
 
@@ -17,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file telcomesh/sla/v1/events.proto.
  */
 export const file_telcomesh_sla_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("Ch10ZWxjb21lc2gvc2xhL3YxL2V2ZW50cy5wcm90bxIQdGVsY29tZXNoLnNsYS52MSKrBAoIU2xhRXZlbnQSEAoIZXZlbnRfaWQYASABKAkSEQoJdGlja2V0X2lkGAIgASgJEhEKCXRlbmFudF9pZBgDIAEoCRISCgp0aWNrZXRfa2V5GAQgASgJEhUKDXRpY2tldF9zeXN0ZW0YBSABKAkSDQoFdGl0bGUYBiABKAkSEAoIcHJpb3JpdHkYByABKAkSEgoKZGVwYXJ0bWVudBgIIAEoCRILCgN1cmwYCSABKAkSLAoEdHlwZRgKIAEoDjIeLnRlbGNvbWVzaC5zbGEudjEuU2xhRXZlbnRUeXBlEhAKCHNsYV9uYW1lGAsgASgJEikKBnRhcmdldBgMIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIqCgdlbGFwc2VkGA0gASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEioKBmR1ZV9hdBgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRYnJlYWNoX2RlcGFydG1lbnQYDyABKAkSLwoLb2NjdXJyZWRfYXQYECABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjoKCG1ldGFkYXRhGBEgAygLMigudGVsY29tZXNoLnNsYS52MS5TbGFFdmVudC5NZXRhZGF0YUVudHJ5Gi8KDU1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASq2AQoMU2xhRXZlbnRUeXBlEh4KGlNMQV9FVkVOVF9UWVBFX1VOU1BFQ0lGSUVEEAASGgoWU0xBX0VWRU5UX1RZUEVfQVRfUklTSxABEhsKF1NMQV9FVkVOVF9UWVBFX0JSRUFDSEVEEAISGQoVU0xBX0VWRU5UX1RZUEVfUEFVU0VEEAMSGgoWU0xBX0VWRU5UX1RZUEVfUkVTVU1FRBAEEhYKElNMQV9FVkVOVF9UWVBFX01FVBAFYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("Ch10ZWxjb21lc2gvc2xhL3YxL2V2ZW50cy5wcm90bxIQdGVsY29tZXNoLnNsYS52MSKrBAoIU2xhRXZlbnQSEAoIZXZlbnRfaWQYASABKAkSEQoJdGlja2V0X2lkGAIgASgJEhEKCXRlbmFudF9pZBgDIAEoCRISCgp0aWNrZXRfa2V5GAQgASgJEhUKDXRpY2tldF9zeXN0ZW0YBSABKAkSDQoFdGl0bGUYBiABKAkSEAoIcHJpb3JpdHkYByABKAkSEgoKZGVwYXJ0bWVudBgIIAEoCRILCgN1cmwYCSABKAkSLAoEdHlwZRgKIAEoDjIeLnRlbGNvbWVzaC5zbGEudjEuU2xhRXZlbnRUeXBlEhAKCHNsYV9uYW1lGAsgASgJEikKBnRhcmdldBgMIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIqCgdlbGFwc2VkGA0gASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEioKBmR1ZV9hdBgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRYnJlYWNoX2RlcGFydG1lbnQYDyABKAkSLwoLb2NjdXJyZWRfYXQYECABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjoKCG1ldGFkYXRhGBEgAygLMigudGVsY29tZXNoLnNsYS52MS5TbGFFdmVudC5NZXRhZGF0YUVudHJ5Gi8KDU1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASrUAQoMU2xhRXZlbnRUeXBlEh4KGlNMQV9FVkVOVF9UWVBFX1VOU1BFQ0lGSUVEEAASGgoWU0xBX0VWRU5UX1RZUEVfQVRfUklTSxABEhsKF1NMQV9FVkVOVF9UWVBFX0JSRUFDSEVEEAISGQoVU0xBX0VWRU5UX1RZUEVfUEFVU0VEEAMSGgoWU0xBX0VWRU5UX1RZUEVfUkVTVU1FRBAEEhYKElNMQV9FVkVOVF9UWVBFX01FVBAFEhwKGFNMQV9FVkVOVF9UWVBFX0NBTkNFTExFRBAGYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * One SLA event of one ticket. Producers: ticket-sla. Consumers: notifier, gateway.
@@ -190,6 +190,13 @@ export enum SlaEventType {
    * @generated from enum value: SLA_EVENT_TYPE_MET = 5;
    */
   MET = 5,
+
+  /**
+   * The ticket was cancelled (a cancel status of the policy): its clock no longer counts.
+   *
+   * @generated from enum value: SLA_EVENT_TYPE_CANCELLED = 6;
+   */
+  CANCELLED = 6,
 }
 
 /**
