@@ -3,15 +3,52 @@
 // This file is the composition root of embedded mode, so it alone reaches into apps/.
 import { sharedEmbeddedBus } from '@telcomesh/messaging';
 import { startService, type RunningService } from '@telcomesh/platform';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import {
   ContactCentreSimulator,
   demoContactCentreConfig,
   generateAlarm,
+  JiraSimulator,
   WebhookSink,
 } from '@telcomesh/testing';
+import { startTicketAgent, type RunningTicketAgent } from '../apps/ticket-agent/src/main';
 import { SERVICES } from './services';
 
 const DISTRIBUTED_ONLY = ['KAFKA_BROKERS', 'DATABASE_URL', 'REDIS_URL', 'PORT', 'DATABASE_SCHEMA'];
+
+/** SLA policies of the demo: office hours in Paris for most tickets, 24x7 for the urgent ones. */
+const DEMO_SLA_POLICIES = `calendars:
+  - id: paris-office
+    timeZone: Europe/Paris
+    weeklyHours:
+      monday: [{ start: '09:00', end: '18:00' }]
+      tuesday: [{ start: '09:00', end: '18:00' }]
+      wednesday: [{ start: '09:00', end: '18:00' }]
+      thursday: [{ start: '09:00', end: '18:00' }]
+      friday: [{ start: '09:00', end: '18:00' }]
+    holidays: [{ date: '2026-12-25', name: 'Christmas' }]
+  - id: always
+    timeZone: UTC
+    alwaysOpen: true
+policies:
+  - id: urgent
+    name: Highest 30 min response, 4 h resolution (24x7)
+    calendarId: always
+    match: { priorities: [Highest] }
+    targets: { responseMinutes: 30, resolutionMinutes: 240 }
+    atRiskThresholds: [0.75, 0.9]
+    pauseStatuses: [Waiting for customer]
+    stopStatuses: [Resolved, Closed]
+  - id: standard
+    name: 4 h response, 3 business days resolution
+    calendarId: paris-office
+    targets: { responseMinutes: 240, resolutionMinutes: 1620 }
+    atRiskThresholds: [0.75, 0.9]
+    pauseStatuses: [Waiting for customer, Pending]
+    stopStatuses: [Resolved, Closed]
+`;
 
 async function main(): Promise<void> {
   const base: Record<string, string | undefined> = {
@@ -46,9 +83,35 @@ async function main(): Promise<void> {
     },
   ]);
 
+  // A Jira Service Management with seeded NOC tickets, read by a ticket agent that dials
+  // ticket-sla like one running in a customer's network would (seed 001).
+  const dataDir = resolve(process.env.DATA_DIR ?? '.data');
+  mkdirSync(dataDir, { recursive: true });
+  const jiraToken = randomBytes(12).toString('hex');
+  const jira = new JiraSimulator({
+    username: 'noc-agent@telcomesh.demo',
+    apiToken: jiraToken,
+    projects: ['NOC'],
+    tickets: { count: 120, seed: 3 },
+    filters: {
+      '10001': { name: 'Open NOC tickets (arrears)', jql: 'project = NOC' },
+      '10002': {
+        name: 'Stopped NOC tickets',
+        jql: 'project = NOC AND status = "Waiting for customer"',
+      },
+    },
+  });
+  const jiraUrl = await jira.start();
+  const agentKey = randomBytes(24).toString('base64url');
+  const slaPolicies = join(dataDir, 'demo-sla-policies.yaml');
+  writeFileSync(slaPolicies, DEMO_SLA_POLICIES);
+  const agents: RunningTicketAgent[] = [];
+
   const running: RunningService[] = [];
   const stop = async () => {
     clearInterval(demo);
+    for (const agent of agents) await agent.close().catch(() => undefined);
+    await jira.stop().catch(() => undefined);
     pbxRun.stop();
     await contactCentre.close().catch(() => undefined);
     for (const service of running.reverse()) await service.close().catch(() => undefined);
@@ -64,17 +127,41 @@ async function main(): Promise<void> {
     const env =
       definition.name === 'notifier'
         ? { ...base, NOTIFIER_WEBHOOK_URL: webhookUrl }
-        : definition.name === 'call-monitor'
-          ? { ...base, CALL_MONITOR_SOURCES: process.env.CALL_MONITOR_SOURCES ?? callSources }
-          : definition.name === 'provisioning'
-            ? // One machine: local callers are trusted by address (the seed's IP allow-list method).
-              {
-                ...base,
-                AUTH_IP_ALLOWLIST: process.env.AUTH_IP_ALLOWLIST ?? '127.0.0.1/32,::1/128',
-              }
-            : base;
+        : definition.name === 'ticket-sla'
+          ? {
+              ...base,
+              TOKEN: 'demo-agent',
+              KEY: agentKey,
+              INTERVAL: process.env.INTERVAL ?? '30',
+              FILTER_ARREARS: '10001',
+              FILTER_STOPPED: '10002',
+              TICKET_SLA_POLICY_FILE: process.env.TICKET_SLA_POLICY_FILE ?? slaPolicies,
+            }
+          : definition.name === 'call-monitor'
+            ? { ...base, CALL_MONITOR_SOURCES: process.env.CALL_MONITOR_SOURCES ?? callSources }
+            : definition.name === 'provisioning'
+              ? // One machine: local callers are trusted by address (the seed's IP allow-list method).
+                {
+                  ...base,
+                  AUTH_IP_ALLOWLIST: process.env.AUTH_IP_ALLOWLIST ?? '127.0.0.1/32,::1/128',
+                }
+              : base;
     running.push(await startService(definition, env));
   }
+
+  const ticketSla = running.find((s) => s.runtime.service === 'ticket-sla');
+  const agent = await startTicketAgent({
+    EMAIL: 'noc-agent@telcomesh.demo',
+    PASSWORD: jiraToken,
+    URL: jiraUrl,
+    TOKEN: 'demo-agent',
+    KEY: agentKey,
+    SERVER: `${ticketSla?.url.replace(/^http/, 'ws')}/agents`,
+    TICKET_SYSTEM: 'jira',
+    OUTBOX_DIR: join(dataDir, 'ticket-agent-outbox'),
+    LOG_LEVEL: base.LOG_LEVEL,
+  });
+  agents.push(agent);
 
   const ingestor = running.find((s) => s.runtime.service === 'ingestor');
   let sequence = 0;
@@ -105,6 +192,8 @@ async function main(): Promise<void> {
       '',
       `A simulated contact centre streams calls over AMI (127.0.0.1:${pbx.port}): see them at`,
       `  ${running.find((s) => s.runtime.service === 'call-monitor')?.url}/calls, or live on ws://…/live`,
+      `A ticket agent reads a simulated Jira (${jiraUrl}) for ticket-sla: SLA breaches and causes at`,
+      `  ${ticketSla?.url}/bi/breaches, /bi/at-risk, /bi/paused, /bi/compliance (agents: /agents)`,
       'A demo alarm is POSTed every 5 s; send your own:',
       `  curl -X POST ${ingestor?.url}/webhooks/my-oss/alarms -H 'content-type: application/json' \\`,
       `    -d '{"alarm_id":"ALM-1","severity":"CRITICAL","title":"Cell Down","site_id":"site-001","source_system":"OSS-ericsson","event_time":"${new Date().toISOString()}"}'`,
