@@ -3,10 +3,13 @@
 #
 #   bash scripts/validate-deploy.sh
 #
-#   dockerfile      deploy/Dockerfile, deploy/Dockerfile.dockerignore, deploy/healthcheck.cjs
+#   dockerfile      deploy/Dockerfile and deploy/ticket-agent.Dockerfile (the Dockerfile of each
+#                   outbound-only app of deploy/apps.json), their .dockerignore files,
+#                   deploy/collect-app-files.mjs (on a fixture), deploy/healthcheck.cjs
 #   docker-compose  docker-compose.yml: Compose schema (`docker-compose config -q`), then
-#                   ports/env/depends_on/healthchecks against deploy/apps.json
-#   kubernetes      k8s/base and every k8s/overlays/*: rendered by kustomize (`kubectl kustomize`),
+#                   ports/env/secrets/volumes/depends_on/healthchecks against deploy/apps.json
+#   kubernetes      k8s/base, k8s/ticket-agent and every k8s/overlays/*: rendered by kustomize
+#                   (`kubectl kustomize`),
 #                   every object checked against the Kubernetes / KEDA schemas (types, required,
 #                   enums) and, strictly, for unknown fields; then references and policy
 #
@@ -128,16 +131,18 @@ fi
 say "== kubernetes"
 renders=()
 k8s_ok=1
-for dir in "$ROOT/k8s/base" "$ROOT"/k8s/overlays/*/; do
+# labels: "base", "ticket-agent" (bases: images without tags) and "overlays/<name>"
+for dir in "$ROOT/k8s/base" "$ROOT/k8s/ticket-agent" "$ROOT"/k8s/overlays/*/; do
   dir="${dir%/}"
   [[ -f "$dir/kustomization.yaml" ]] || continue
-  label="$(basename "$dir")"
-  if "$KUBECTL" kustomize "$dir" >"$WORK/$label.yaml" 2>"$WORK/$label.err"; then
-    say "kustomize ${dir#"$ROOT"/}: $(grep -c '^kind:' "$WORK/$label.yaml") objects"
-    renders+=("$label=$WORK/$label.yaml")
+  label="${dir#"$ROOT"/k8s/}"
+  file="$WORK/render-${label//\//_}"
+  if "$KUBECTL" kustomize "$dir" >"$file.yaml" 2>"$file.err"; then
+    say "kustomize ${dir#"$ROOT"/}: $(grep -c '^kind:' "$file.yaml") objects"
+    renders+=("$label=$file.yaml")
   else
     say "kustomize ${dir#"$ROOT"/}: FAILED"
-    sed 's/^/  /' "$WORK/$label.err"
+    sed 's/^/  /' "$file.err"
     k8s_ok=0
   fi
 done

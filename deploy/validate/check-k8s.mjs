@@ -9,11 +9,27 @@
 //    packages, so unknown or misspelt fields fail (what `kubectl apply --validate=strict` does).
 // 3. KEDA trigger metadata (a free-form map in the CRD) against schemas written here.
 // 4. cross-references and TelcoMesh policy: selectors, ports, probes, security context,
-//    ConfigMap/Secret references, one autoscaler per Deployment, consumer groups/topics.
+//    ConfigMap/Secret references, one autoscaler per Deployment, consumer groups/topics, the
+//    env.settings / env.secrets of deploy/apps.json (secrets from secretKeyRef only). Outbound-only
+//    agents: one replica, no port, Service, probe or autoscaler, the outbox on a writable
+//    PersistentVolumeClaim or emptyDir at least OUTBOX_MAX_BYTES large, SERVER at the endpoint of
+//    the app they dial.
+// A render deploys either every service of deploy/apps.json or outbound-only agents only (an
+// agent runs in the customer's network, usually without the platform).
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { createRequire } from 'node:module';
-import { Report, argValue, isObject, loadApps, readYamlFile } from './lib.mjs';
+import {
+  Report,
+  agentsOf,
+  argValue,
+  isAtOrBelow,
+  isObject,
+  loadApps,
+  quantityBytes,
+  readYamlFile,
+  servicesOf,
+} from './lib.mjs';
 import { parse as parseYaml } from 'yaml';
 
 const require = createRequire(import.meta.url);
@@ -53,28 +69,37 @@ const walk = (dir) =>
 const sources = walk(k8sRoot);
 for (const f of sources) readYamlFile(f, report, relative(repo, f));
 
-// The example Secret: validated like the rendered objects, but must not be deployed by kustomize.
-const secretExamplePath = join(k8sRoot, 'base', 'secret.example.yaml');
-const secretExample = existsSync(secretExamplePath)
-  ? readYamlFile(secretExamplePath, report, 'k8s/base/secret.example.yaml')
-  : [];
+// The example Secrets (the platform's in k8s/base, the agent's in k8s/ticket-agent): validated
+// like the rendered objects, but must not be deployed by kustomize.
 report.check(
-  secretExample.length === 1,
+  existsSync(join(k8sRoot, 'base', 'secret.example.yaml')),
   'k8s/base/secret.example.yaml',
-  'must hold exactly one Secret',
+  'missing',
 );
-for (const obj of secretExample) {
-  objects.push({ label: 'example', obj, id: `[example] ${obj?.kind}/${obj?.metadata?.name}` });
-  const data = { ...(obj.stringData ?? {}), ...(obj.data ?? {}) };
-  for (const [k, v] of Object.entries(data)) {
-    const text = obj.data?.[k] ? Buffer.from(String(v), 'base64').toString() : String(v);
-    report.check(
-      /CHANGE-ME|example/i.test(text),
-      'k8s/base/secret.example.yaml',
-      `value of ${k} does not look like a placeholder (must contain CHANGE-ME or example)`,
-    );
+const secretExamples = []; // { obj, where }
+for (const f of sources.filter((s) => s.endsWith('secret.example.yaml'))) {
+  const where = relative(repo, f);
+  const docs = readYamlFile(f, new Report('ignored'), where);
+  report.check(
+    docs.length === 1 && docs[0]?.kind === 'Secret',
+    where,
+    'must hold exactly one Secret',
+  );
+  for (const obj of docs) {
+    secretExamples.push({ obj, where });
+    objects.push({ label: 'example', obj, id: `[example] ${obj?.kind}/${obj?.metadata?.name}` });
+    const data = { ...(obj.stringData ?? {}), ...(obj.data ?? {}) };
+    for (const [k, v] of Object.entries(data)) {
+      const text = obj.data?.[k] ? Buffer.from(String(v), 'base64').toString() : String(v);
+      report.check(
+        /CHANGE-ME|example/i.test(text),
+        where,
+        `value of ${k} does not look like a placeholder (must contain CHANGE-ME or example)`,
+      );
+    }
   }
 }
+const secretExample = secretExamples.map((e) => e.obj);
 for (const f of sources.filter((s) => /kustomization\.ya?ml$/.test(s))) {
   const [k] = readYamlFile(f, new Report('ignored'), f);
   const listed = ['resources', 'components', 'patchesStrategicMerge'].flatMap(
@@ -221,25 +246,85 @@ const validateSettings = ajv.compile({
     NOTIFIER_WEBHOOK_URL: { type: 'string', pattern: '^https?://' },
   },
 });
-const validateSecretExample = ajv.compile({
+// ticket-sla's ticket-sla-config: the seed's task settings (TicketSlaConfig).
+const validateTicketSlaSettings = ajv.compile({
   type: 'object',
-  required: ['DATABASE_URL', 'REDIS_URL'],
   additionalProperties: false,
   properties: {
-    DATABASE_URL: { type: 'string', pattern: '^postgres(ql)?://' },
-    REDIS_URL: { type: 'string', pattern: '^rediss?://' },
-    NOTIFIER_WEBHOOK_URL: { type: 'string', pattern: '^https?://' },
-    NOTIFIER_SECRET_KEY: { type: 'string', minLength: 1 },
-    AUTH_JWT_SECRET: { type: 'string', minLength: 32 },
-    AUTH_API_KEYS: { type: 'string', pattern: '^\\[' },
+    INTERVAL: { type: 'string', pattern: '^[1-9][0-9]*$' },
+    FILTER_ARREARS: { type: 'string', maxLength: 256 },
+    FILTER_STOPPED: { type: 'string', maxLength: 256 },
+    TICKET_SLA_FILTER_OPEN: { type: 'string', maxLength: 256 },
+    TICKET_SLA_TENANT_ID: { type: 'string', pattern: '^[\\w.-]{1,128}$' },
+    TICKET_SLA_ITSM_SYSTEM: { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,63}$' },
   },
 });
-for (const obj of secretExample) {
-  report.check(
-    validateSecretExample(obj.stringData ?? {}),
-    'k8s/base/secret.example.yaml',
-    `stringData: ${ajvErrors(validateSecretExample.errors).join('; ')}`,
-  );
+// The agent's ticket-agent-config against TicketAgentConfig of apps/ticket-agent; its secrets
+// (TOKEN, KEY, PASSWORD) are not allowed here.
+const validateAgentSettings = ajv.compile({
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    NODE_ENV: { enum: ['development', 'production', 'test'] },
+    LOG_LEVEL: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
+    TICKET_SYSTEM: { enum: ['jira', 'servicenow', 'rest'] },
+    URL: { type: 'string', pattern: '^https?://' },
+    EMAIL: { type: 'string', minLength: 1 },
+    SERVER: { type: 'string', pattern: '^wss?://' },
+    OUTBOX_DIR: { type: 'string', pattern: '^/' },
+    // at least 4 protocol messages of 1 MiB (the agent refuses less)
+    OUTBOX_MAX_BYTES: { type: 'string', pattern: '^[0-9]+$' },
+    TICKET_SYSTEM_CONFIG: { type: 'string', pattern: '^/' },
+  },
+});
+const AGENT_ID = '^[A-Za-z0-9._:-]{1,128}$';
+const exampleSchemas = {
+  'telcomesh-secrets': ajv.compile({
+    type: 'object',
+    required: ['DATABASE_URL', 'REDIS_URL'],
+    additionalProperties: false,
+    properties: {
+      DATABASE_URL: { type: 'string', pattern: '^postgres(ql)?://' },
+      REDIS_URL: { type: 'string', pattern: '^rediss?://' },
+      NOTIFIER_WEBHOOK_URL: { type: 'string', pattern: '^https?://' },
+      NOTIFIER_SECRET_KEY: { type: 'string', minLength: 1 },
+      AUTH_JWT_SECRET: { type: 'string', minLength: 32 },
+      AUTH_API_KEYS: { type: 'string', pattern: '^\\[' },
+      TICKET_SLA_AGENT_TOKEN: { type: 'string', pattern: AGENT_ID },
+      TICKET_SLA_AGENT_KEY: { type: 'string', minLength: 16 },
+      // id:key[,id:key...], ids without ':'
+      TICKET_SLA_AGENTS: {
+        type: 'string',
+        pattern: '^[A-Za-z0-9._-]+:[^,]{16,}(,[A-Za-z0-9._-]+:[^,]{16,})*$',
+      },
+    },
+  }),
+  'ticket-agent-secrets': ajv.compile({
+    type: 'object',
+    required: ['TOKEN', 'KEY'],
+    additionalProperties: false,
+    properties: {
+      TOKEN: { type: 'string', pattern: AGENT_ID },
+      KEY: { type: 'string', minLength: 16 },
+      PASSWORD: { type: 'string', minLength: 1 },
+    },
+  }),
+};
+for (const { obj, where } of secretExamples) {
+  const validateExample = exampleSchemas[obj?.metadata?.name];
+  if (
+    report.check(
+      Boolean(validateExample),
+      where,
+      `no schema for Secret ${obj?.metadata?.name} (add one to exampleSchemas of deploy/validate/check-k8s.mjs)`,
+    )
+  ) {
+    report.check(
+      validateExample(obj.stringData ?? {}),
+      where,
+      `stringData: ${ajvErrors(validateExample.errors).join('; ')}`,
+    );
+  }
 }
 
 function ajvErrors(errors) {
@@ -254,6 +339,8 @@ const matches = (selector, labels) =>
   Object.keys(selector).length > 0 &&
   Object.entries(selector).every(([k, v]) => labels?.[k] === v);
 
+const isAgentApp = (app) => Boolean(apps[app]?.outboundOnly);
+const deployedAgents = new Set();
 for (const [label, list] of renders) {
   const of = (kind) => list.filter((e) => e.obj?.kind === kind);
   const deployments = of('Deployment');
@@ -264,7 +351,10 @@ for (const [label, list] of renders) {
       e.obj,
     ]),
   );
+  const claims = new Map(of('PersistentVolumeClaim').map((e) => [e.obj.metadata?.name, e.obj]));
   const where = `[${label}]`;
+  // bases leave image tags to the overlays
+  const isBase = !label.startsWith('overlays/');
 
   // unique names per kind and namespace
   const seen = new Set();
@@ -274,14 +364,18 @@ for (const [label, list] of renders) {
     seen.add(key);
   }
 
-  // every app of deploy/apps.json is deployed, nothing else
+  // a render deploys every service of deploy/apps.json, or outbound-only agents only
   const names = deployments.map((e) => e.obj.metadata?.labels?.['app.kubernetes.io/name']);
-  for (const app of Object.keys(apps))
-    report.check(
-      names.includes(app),
-      where,
-      `no Deployment labelled app.kubernetes.io/name=${app}`,
-    );
+  const platform = names.length === 0 || names.some((n) => !isAgentApp(n));
+  if (platform) {
+    for (const [app] of servicesOf(apps))
+      report.check(
+        names.includes(app),
+        where,
+        `no Deployment labelled app.kubernetes.io/name=${app}`,
+      );
+  }
+  for (const n of names) if (isAgentApp(n)) deployedAgents.add(n);
 
   for (const { obj, id } of list) {
     const labels = obj?.metadata?.labels ?? {};
@@ -318,16 +412,27 @@ for (const [label, list] of renders) {
     const spec = obj.spec ?? {};
     const pod = spec.template?.spec ?? {};
     const tlabels = spec.template?.metadata?.labels ?? {};
+    const agent = isAgentApp(app);
+    report.check(Boolean(apps[app]), id, `app ${app} is not in deploy/apps.json`);
     report.check(
       matches(spec.selector?.matchLabels, tlabels),
       id,
       'spec.selector.matchLabels does not match the pod template labels',
     );
-    report.check(
-      spec.replicas === undefined,
-      id,
-      'spec.replicas is set, but an autoscaler owns the replica count (each apply would reset it)',
-    );
+    if (agent) {
+      // one connection per agent id, one outbox directory
+      report.check(
+        spec.replicas === 1,
+        id,
+        `spec.replicas must be 1 for ${app} (one connection per agent id, one outbox), is ${spec.replicas}`,
+      );
+    } else {
+      report.check(
+        spec.replicas === undefined,
+        id,
+        'spec.replicas is set, but an autoscaler owns the replica count (each apply would reset it)',
+      );
+    }
     report.check(
       pod.securityContext?.runAsNonRoot === true,
       id,
@@ -344,38 +449,168 @@ for (const [label, list] of renders) {
     for (const c of containers) {
       const cid = `${id} container ${c.name}`;
       const ports = c.ports ?? [];
-      const portOk = (p) =>
-        typeof p === 'string'
-          ? ports.some((x) => x.name === p)
-          : ports.some((x) => x.containerPort === p);
-      const expected = apps[app]?.port;
-      report.check(Boolean(apps[app]), cid, `app ${app} is not in deploy/apps.json`);
-      report.check(
-        ports.some((p) => p.name === 'http' && p.containerPort === expected),
-        cid,
-        `needs a port named http = ${expected}`,
-      );
       const env = new Map((c.env ?? []).map((e) => [e.name, e]));
-      report.check(
-        env.get('PORT')?.value === String(expected),
-        cid,
-        `env PORT must be "${expected}", is ${JSON.stringify(env.get('PORT')?.value)}`,
+      const fromConfig = (c.envFrom ?? []).map(
+        (ef) => configMaps.get(ef.configMapRef?.name)?.data ?? {},
       );
-      for (const [probe, path] of [
-        ['startupProbe', '/health/live'],
-        ['livenessProbe', '/health/live'],
-        ['readinessProbe', '/health/ready'],
-      ]) {
-        const get = c[probe]?.httpGet;
-        if (report.check(Boolean(get), cid, `${probe} with httpGet is missing`)) {
-          report.check(get.path === path, cid, `${probe} path must be ${path}, is ${get.path}`);
+      const setting = (k) => {
+        const e = env.get(k);
+        if (e?.value !== undefined) return e.value;
+        const cmRef = e?.valueFrom?.configMapKeyRef;
+        if (cmRef) return configMaps.get(cmRef.name)?.data?.[cmRef.key];
+        return fromConfig.find((d) => d[k] !== undefined)?.[k];
+      };
+
+      // env.settings of deploy/apps.json reach the container; env.secrets only from a Secret
+      for (const k of apps[app]?.env?.settings ?? []) {
+        report.check(
+          env.has(k) || fromConfig.some((d) => d[k] !== undefined),
+          cid,
+          `env ${k} is not set (neither env nor an envFrom ConfigMap of this render)`,
+        );
+      }
+      for (const k of apps[app]?.env?.secrets ?? []) {
+        report.check(
+          Boolean(env.get(k)?.valueFrom?.secretKeyRef) && env.get(k)?.value === undefined,
+          cid,
+          `env ${k} is a secret: it must come from a Secret (secretKeyRef)`,
+        );
+        report.check(
+          !fromConfig.some((d) => d[k] !== undefined),
+          cid,
+          `env ${k} is a secret, but an envFrom ConfigMap holds it`,
+        );
+      }
+
+      if (agent) {
+        report.check(
+          ports.length === 0,
+          cid,
+          `${app} is outbound-only: it has no container ports (found ${ports.map((p) => p.containerPort).join(', ')})`,
+        );
+        for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
           report.check(
-            portOk(get.port),
+            !c[probe]?.httpGet && !c[probe]?.tcpSocket && !c[probe]?.grpc,
             cid,
-            `${probe} port ${get.port} is not a port of the container`,
+            `${probe}: ${app} serves nothing, so a network probe would always fail`,
           );
         }
+        const server = apps[app]?.server;
+        if (server) {
+          let url = null;
+          try {
+            url = new URL(String(setting(server.env)));
+          } catch {
+            url = null;
+          }
+          const path = apps[server.app]?.agentEndpoint;
+          report.check(
+            url !== null && ['ws:', 'wss:'].includes(url.protocol) && url.pathname === path,
+            cid,
+            `${server.env} must be the ws:// or wss:// URL of ${server.app}'s ${path}, is ${setting(server.env)}`,
+          );
+        }
+        const outbox = apps[app]?.outbox;
+        if (outbox) {
+          const dir = String(setting(outbox.env) ?? '');
+          const maxBytes = Number(setting(outbox.maxBytesEnv));
+          const mount = (c.volumeMounts ?? []).find((m) => isAtOrBelow(dir, m.mountPath));
+          const volume = volumes.get(mount?.name);
+          if (
+            report.check(
+              dir.startsWith('/') && Boolean(volume),
+              cid,
+              `${outbox.env} (${dir || 'unset'}) must be an absolute path on a mounted volume (the root filesystem is read-only)`,
+            )
+          ) {
+            report.check(!mount.readOnly, cid, `the volume of ${outbox.env} is mounted read-only`);
+            report.check(
+              Number.isInteger(maxBytes) && maxBytes > 0,
+              cid,
+              `${outbox.maxBytesEnv} must be set to a number of bytes, is ${setting(outbox.maxBytesEnv)}`,
+            );
+            const claimName = volume.persistentVolumeClaim?.claimName;
+            if (claimName !== undefined) {
+              const claim = claims.get(claimName);
+              const size = quantityBytes(claim?.spec?.resources?.requests?.storage);
+              if (
+                report.check(
+                  Boolean(claim),
+                  cid,
+                  `volume ${volume.name}: PersistentVolumeClaim ${claimName} is not in this render`,
+                )
+              ) {
+                report.check(
+                  size !== null && size >= maxBytes,
+                  cid,
+                  `PersistentVolumeClaim ${claimName} requests ${claim.spec?.resources?.requests?.storage}, less than ${outbox.maxBytesEnv}=${maxBytes}`,
+                );
+                report.check(
+                  spec.strategy?.type === 'Recreate',
+                  id,
+                  'strategy must be Recreate: with a ReadWriteOnce claim the new pod cannot start while the old one holds it',
+                );
+              }
+            } else if (volume.emptyDir) {
+              const size = quantityBytes(volume.emptyDir.sizeLimit);
+              report.check(
+                size !== null && size >= maxBytes,
+                cid,
+                `emptyDir ${volume.name} needs a sizeLimit of at least ${outbox.maxBytesEnv}=${maxBytes}, has ${volume.emptyDir.sizeLimit ?? 'none'}`,
+              );
+            } else {
+              report.fail(
+                cid,
+                `${outbox.env} must be on a PersistentVolumeClaim or an emptyDir volume, ${volume.name} is neither`,
+              );
+            }
+          }
+        }
+      } else {
+        const expected = apps[app]?.port;
+        const portOk = (p) =>
+          typeof p === 'string'
+            ? ports.some((x) => x.name === p)
+            : ports.some((x) => x.containerPort === p);
+        report.check(
+          ports.some((p) => p.name === 'http' && p.containerPort === expected),
+          cid,
+          `needs a port named http = ${expected}`,
+        );
+        report.check(
+          env.get('PORT')?.value === String(expected),
+          cid,
+          `env PORT must be "${expected}", is ${JSON.stringify(env.get('PORT')?.value)}`,
+        );
+        for (const [probe, path] of [
+          ['startupProbe', '/health/live'],
+          ['livenessProbe', '/health/live'],
+          ['readinessProbe', '/health/ready'],
+        ]) {
+          const get = c[probe]?.httpGet;
+          if (report.check(Boolean(get), cid, `${probe} with httpGet is missing`)) {
+            report.check(get.path === path, cid, `${probe} path must be ${path}, is ${get.path}`);
+            report.check(
+              portOk(get.port),
+              cid,
+              `${probe} port ${get.port} is not a port of the container`,
+            );
+          }
+        }
+        for (const name of ['DATABASE_URL', 'REDIS_URL']) {
+          report.check(
+            Boolean(env.get(name)?.valueFrom?.secretKeyRef),
+            cid,
+            `${name} must come from a Secret (secretKeyRef)`,
+          );
+        }
+        report.check(
+          Boolean(setting('KAFKA_BROKERS')),
+          cid,
+          'KAFKA_BROKERS is not set (the app would fall back to its embedded bus)',
+        );
       }
+
       for (const r of ['cpu', 'memory']) {
         report.check(
           c.resources?.requests?.[r] !== undefined,
@@ -414,9 +649,7 @@ for (const [label, list] of renders) {
         '/tmp must be mounted from an emptyDir volume (read-only root filesystem)',
       );
       report.check(
-        Boolean(c.image) &&
-          !/:latest$/.test(c.image) &&
-          (label === 'base' || c.image.includes(':')),
+        Boolean(c.image) && !/:latest$/.test(c.image) && (isBase || c.image.includes(':')),
         cid,
         `image ${c.image} needs an explicit tag other than latest`,
       );
@@ -436,13 +669,14 @@ for (const [label, list] of renders) {
       }
       for (const e of c.env ?? []) {
         const ref = e.valueFrom?.secretKeyRef;
-        if (ref && !ref.optional) {
+        if (ref) {
+          // optional keys too: a misspelt optional key silently leaves the variable unset
           const s = secrets.get(ref.name);
           const keys = { ...(s?.data ?? {}), ...(s?.stringData ?? {}) };
           report.check(
             Boolean(s) && ref.key in keys,
             cid,
-            `env ${e.name}: Secret ${ref.name} key ${ref.key} is neither rendered nor in secret.example.yaml`,
+            `env ${e.name}: Secret ${ref.name} key ${ref.key} is neither rendered nor in a secret.example.yaml`,
           );
         }
         const cmRef = e.valueFrom?.configMapKeyRef;
@@ -453,29 +687,29 @@ for (const [label, list] of renders) {
             `env ${e.name}: ConfigMap ${cmRef.name} key ${cmRef.key} not found`,
           );
       }
-      for (const name of ['DATABASE_URL', 'REDIS_URL']) {
-        report.check(
-          Boolean(env.get(name)?.valueFrom?.secretKeyRef),
-          cid,
-          `${name} must come from a Secret (secretKeyRef)`,
-        );
+      for (const v of volumes.values()) {
+        if (v.configMap?.name)
+          report.check(
+            configMaps.has(v.configMap.name) || v.configMap.optional,
+            cid,
+            `volume ${v.name}: ConfigMap ${v.configMap.name} is not in the render`,
+          );
       }
-      const fromConfig = (c.envFrom ?? []).map(
-        (ef) => configMaps.get(ef.configMapRef?.name)?.data ?? {},
-      );
-      const setting = (k) => env.get(k)?.value ?? fromConfig.find((d) => d[k] !== undefined)?.[k];
       report.check(setting('NODE_ENV') === 'production', cid, 'NODE_ENV must be production');
-      report.check(
-        Boolean(setting('KAFKA_BROKERS')),
-        cid,
-        'KAFKA_BROKERS is not set (the app would fall back to its embedded bus)',
-      );
     }
   }
 
   for (const { obj, id } of of('Service')) {
     const target = deployments.filter((d) =>
       matches(obj.spec?.selector, d.obj.spec?.template?.metadata?.labels),
+    );
+    const agentTarget = target.find((d) =>
+      isAgentApp(d.obj.metadata?.labels?.['app.kubernetes.io/name']),
+    );
+    report.check(
+      !agentTarget,
+      id,
+      `selects ${agentTarget?.obj.metadata?.name}, which is outbound-only: nothing connects to it, so no Service`,
     );
     if (
       report.check(
@@ -507,6 +741,14 @@ for (const [label, list] of renders) {
       id,
       `selector matches ${target.length} Deployments, expected 1`,
     );
+    const agentTarget = target.find((d) =>
+      isAgentApp(d.obj.metadata?.labels?.['app.kubernetes.io/name']),
+    );
+    report.check(
+      !agentTarget,
+      id,
+      `selects ${agentTarget?.obj.metadata?.name}, which runs one replica with Recreate: a PodDisruptionBudget would either block node drains or do nothing`,
+    );
   }
 
   for (const { obj, id } of of('HorizontalPodAutoscaler')) {
@@ -532,6 +774,38 @@ for (const [label, list] of renders) {
         isObject(doc) && keys.every((k) => k === 'integrations' || k === 'silences'),
         `[${label}] ConfigMap/${name}`,
         'notifier.yaml must be a YAML mapping with only integrations and silences',
+      );
+      continue;
+    }
+    if (name?.startsWith('ticket-agent-system')) {
+      // A mounted file: the agent's adapter settings (TICKET_SYSTEM_CONFIG), one mapping.
+      const files = Object.entries(cm.data ?? {});
+      report.check(files.length === 1, `[${label}] ConfigMap/${name}`, 'must hold one file');
+      for (const [file, text] of files) {
+        let doc;
+        try {
+          doc = parseYaml(text);
+        } catch (error) {
+          doc = error;
+        }
+        report.check(
+          isObject(doc),
+          `[${label}] ConfigMap/${name}`,
+          `${file} must be a YAML/JSON mapping (an empty one is {}), the agent refuses anything else`,
+        );
+      }
+      continue;
+    }
+    const settingsSchema = name?.startsWith('ticket-agent-config')
+      ? validateAgentSettings
+      : name?.startsWith('ticket-sla-config')
+        ? validateTicketSlaSettings
+        : null;
+    if (settingsSchema) {
+      report.check(
+        settingsSchema(cm.data ?? {}),
+        `[${label}] ConfigMap/${name}`,
+        ajvErrors(settingsSchema.errors).join('; '),
       );
       continue;
     }
@@ -631,7 +905,7 @@ for (const [label, list] of renders) {
       }
     }
   }
-  for (const [app, consumer] of Object.entries(apps)) {
+  for (const [app, consumer] of platform ? servicesOf(apps) : []) {
     if (consumer.consumer)
       report.check(
         seenKafka.has(app),
@@ -641,6 +915,14 @@ for (const [label, list] of renders) {
   }
   for (const { obj, id } of deployments) {
     const scalers = autoscalers.get(obj.metadata?.name) ?? [];
+    if (isAgentApp(obj.metadata?.labels?.['app.kubernetes.io/name'])) {
+      report.check(
+        scalers.length === 0,
+        id,
+        `is outbound-only with one replica, but targeted by ${scalers.join(', ')}`,
+      );
+      continue;
+    }
     report.check(
       scalers.length === 1,
       id,
@@ -649,6 +931,14 @@ for (const [label, list] of renders) {
         : `targeted by ${scalers.length} autoscalers (${scalers.join(', ')}); KEDA and an HPA must not share a Deployment`,
     );
   }
+}
+
+for (const [app] of agentsOf(apps)) {
+  report.check(
+    deployedAgents.has(app),
+    'k8s',
+    `no render deploys ${app} (expected in k8s/${app} and an overlay)`,
+  );
 }
 
 process.exit(report.finish());

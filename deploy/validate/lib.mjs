@@ -67,3 +67,36 @@ export function argValue(args, name, fallback) {
 }
 
 export const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Apps that serve HTTP on a port (the platform's services). */
+export const servicesOf = (apps) => Object.entries(apps).filter(([, a]) => !a.outboundOnly);
+
+/** Outbound-only apps (the ticket agent): no port, no Service, no autoscaler. */
+export const agentsOf = (apps) => Object.entries(apps).filter(([, a]) => a.outboundOnly);
+
+/** The Dockerfile an app is built from. */
+export const dockerfileOf = (app) => app.dockerfile ?? 'deploy/Dockerfile';
+
+const QUANTITY_FACTORS = {
+  '': 1,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+};
+
+/** Bytes of a Kubernetes quantity ("512Mi", "1G", "300000000"); null when it is not one. */
+export function quantityBytes(value) {
+  const m = /^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(String(value ?? ''));
+  return m ? Number(m[1]) * QUANTITY_FACTORS[m[2] ?? ''] : null;
+}
+
+/** True when `path` is `mount` or lies below it (POSIX paths). */
+export const isAtOrBelow = (path, mount) => {
+  const m = String(mount).replace(/\/+$/, '');
+  return path === m || String(path).startsWith(`${m}/`);
+};
