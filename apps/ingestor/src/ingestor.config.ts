@@ -1,5 +1,14 @@
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
+import {
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+} from 'class-validator';
 import { ServiceConfig } from '@telcomesh/config';
 
 export class IngestorConfig extends ServiceConfig {
@@ -15,7 +24,76 @@ export class IngestorConfig extends ServiceConfig {
   @MinLength(16, { message: 'INGESTOR_WEBHOOK_TOKEN must be at least 16 characters' })
   INGESTOR_WEBHOOK_TOKEN?: string;
 
-  /** Tenant stamped on events whose sender names none. */
+  /** Tenant stamped on events whose sender (or data source mapping) names none. */
   @IsString()
   DEFAULT_TENANT = 'default';
+
+  /** Seed `workers/config/data_sources.yaml`: data sources applied at start-up (config as code). */
+  @IsOptional()
+  @IsString()
+  INGESTOR_SOURCES_FILE?: string;
+
+  /** 32 bytes, base64: encrypts literal connector secrets at rest (`${env:NAME}` needs no key). */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9+/]{43}=$/, {
+    message: 'INGESTOR_SECRET_KEY must be 32 bytes, base64-encoded (openssl rand -base64 32)',
+  })
+  INGESTOR_SECRET_KEY?: string;
+
+  /** Name of this replica in source leases; default `<hostname>-<pid>`. */
+  @IsOptional()
+  @Matches(/^[\w.-]{1,128}$/, { message: 'INGESTOR_REPLICA_ID: letters, digits, . _ - only' })
+  INGESTOR_REPLICA_ID?: string;
+
+  /**
+   * A replica that stops renewing loses its sources after this long. Keep it below the shortest
+   * polling interval so a dead replica's sources are polled by another within one interval.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  INGESTOR_LEASE_TTL_MS = 30_000;
+
+  /** Polls running at once on this replica, all sources together. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  INGESTOR_MAX_CONCURRENT_POLLS = 8;
+
+  /** Each poll is moved by up to ± this fraction of its interval, so sources do not fire together. */
+  @Type(() => Number)
+  @IsNumber()
+  @Min(0)
+  @Max(0.5)
+  INGESTOR_POLL_JITTER = 0.1;
+
+  /** A record timestamped further in the future than this is rejected (source clock skew). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(86_400)
+  INGESTOR_MAX_CLOCK_SKEW_SECONDS = 300;
+
+  /** A measurement older than this is rejected as stale; freshness scores decay towards it. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(24 * 366)
+  INGESTOR_MAX_RECORD_AGE_HOURS = 168;
+
+  /** Rows per outbox INSERT; one sync is still one transaction. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  INGESTOR_PUBLISH_BATCH_SIZE = 2000;
+
+  /** A sync rejecting at least this fraction of its records raises the `corrupt_data` alert. */
+  @Type(() => Number)
+  @IsNumber()
+  @Min(0.01)
+  @Max(1)
+  INGESTOR_CORRUPT_DATA_RATIO = 0.5;
 }

@@ -1,0 +1,238 @@
+import {
+  AlarmState,
+  decode,
+  DlqHeaderNames,
+  NetworkEventType,
+  parseDlqReason,
+  PerceivedSeverity,
+  TicketPriority,
+  TicketStatus,
+  TicketType,
+  timestampMs,
+  Topics,
+} from '@telcomesh/contracts';
+import type { AlarmRecord, MetricRecord, TicketRecord } from '../connectors';
+import {
+  connectorRejectOutboundOf,
+  outboundOf,
+  recordEventId,
+  rejectOutboundOf,
+  RejectHeaders,
+  type OutboundContext,
+} from './outbound-records';
+import type { EnrichedAlarm, EnrichedMetric, EnrichedTicket } from './record-pipeline';
+
+const NOW = Date.parse('2024-01-15T10:05:00Z');
+const context: OutboundContext = {
+  sourceId: 'oss-ericsson-001',
+  ceSource: '/telcomesh/ingestor',
+  receivedAt: new Date(NOW),
+};
+
+const metricRecord: MetricRecord = {
+  kind: 'metric',
+  siteId: 'SITE001',
+  managedObject: 'MeContext=SITE001',
+  name: 'throughput',
+  value: 1.5,
+  unit: 'Gbps',
+  timestamp: new Date(NOW - 300_000),
+  technology: '5G',
+  quality: 1,
+  labels: { cell_id: 'CELL-001', slice_id: 'eMBB' },
+  raw: { siteId: 'SITE001', value: 1.5, secret_looking: 'x' },
+};
+
+const alarmRecord: AlarmRecord = {
+  kind: 'alarm',
+  alarmId: 'ALM-001',
+  severity: 'CLEARED',
+  alarmType: 'EQUIPMENT',
+  probableCause: 'Equipment Failure',
+  specificProblem: 'Cell Unavailable',
+  managedObject: 'CELL-001',
+  title: 'Cell Down',
+  description: 'down',
+  siteId: 'SITE001',
+  state: 'cleared',
+  acknowledged: true,
+  eventTime: new Date(NOW - 60_000),
+  raisedAt: new Date(NOW - 600_000),
+  clearedAt: new Date(NOW - 60_000),
+  changedAt: new Date(NOW - 60_000),
+  sourceSystem: 'OSS-ericsson',
+  labels: { region: 'North' },
+  raw: {},
+};
+
+describe('outbound records', () => {
+  it('publishes a metric as NetworkMetric keyed by the mapped site, with the envelope', () => {
+    const enriched: EnrichedMetric = {
+      kind: 'metric',
+      record: metricRecord,
+      tenantId: 'tenant-001',
+      siteId: 'site-001',
+      value: 1500,
+      unit: 'Mbps',
+      qualityScore: 0.95,
+    };
+    const out = outboundOf(enriched, context);
+    expect(out.topic).toBe(Topics.TelemetryMetrics.name);
+    expect(out.key).toBe('site-001');
+    const message = decode(Topics.TelemetryMetrics, out.value);
+    expect(message).toMatchObject({
+      tenantId: 'tenant-001',
+      sourceId: 'oss-ericsson-001',
+      dataType: 'network_metric',
+      technology: '5G',
+      metricName: 'throughput',
+      metricValue: 1500,
+      unit: 'Mbps',
+      siteId: 'site-001',
+      qualityScore: 0.95,
+      metadata: { cell_id: 'CELL-001', slice_id: 'eMBB', managed_object: 'MeContext=SITE001' },
+    });
+    expect(timestampMs(message.timestamp!)).toBe(NOW - 300_000);
+    expect(out.headers).toMatchObject({
+      ce_id: recordEventId('oss-ericsson-001', metricRecord),
+      ce_type: Topics.TelemetryMetrics.ceType,
+      ce_source: '/telcomesh/ingestor',
+      ce_tenant: 'tenant-001',
+      ce_time: new Date(NOW - 300_000).toISOString(),
+      'content-type': 'application/protobuf',
+    });
+  });
+
+  it('gives the same record the same event id and different records different ones', () => {
+    const id = recordEventId('s', metricRecord);
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(recordEventId('s', { ...metricRecord, raw: { other: true } })).toBe(id);
+    expect(recordEventId('s', { ...metricRecord, timestamp: new Date(NOW) })).not.toBe(id);
+    expect(recordEventId('other-source', metricRecord)).not.toBe(id);
+  });
+
+  it('publishes an alarm as NetworkEvent whose event_id is its ce_id', () => {
+    const enriched: EnrichedAlarm = {
+      kind: 'alarm',
+      record: alarmRecord,
+      tenantId: 'tenant-001',
+      siteId: 'site-001',
+      qualityScore: 1,
+    };
+    const out = outboundOf(enriched, context);
+    expect(out.topic).toBe(Topics.TelemetryEvents.name);
+    const event = decode(Topics.TelemetryEvents, out.value);
+    expect(event).toMatchObject({
+      eventId: out.headers.ce_id,
+      eventType: NetworkEventType.ALARM,
+      severity: PerceivedSeverity.CLEARED,
+      state: AlarmState.CLEARED,
+      alarmId: 'ALM-001',
+      acknowledged: true,
+      siteId: 'site-001',
+      metadata: { region: 'North', source_site_id: 'SITE001', quality_score: '1' },
+    });
+    expect(timestampMs(event.receivedAt!)).toBe(NOW);
+  });
+
+  it('publishes a ticket as ItsmTicket with normalised enums and the source wording kept', () => {
+    const record: TicketRecord = {
+      kind: 'ticket',
+      ticketId: 'abc123',
+      number: 'INC0012345',
+      table: 'incident',
+      title: 'Network Outage',
+      description: '',
+      status: 'In Progress',
+      severity: 'CRITICAL',
+      priority: '2 - High',
+      openedAt: new Date(NOW - 3_600_000),
+      updatedAt: new Date(NOW - 60_000),
+      labels: { category: 'Network', assignment_group: 'Network Operations', u_region: 'N' },
+      raw: {},
+    };
+    const enriched: EnrichedTicket = {
+      kind: 'ticket',
+      record,
+      tenantId: 't',
+      siteCode: 'site-001',
+      qualityScore: 0.8,
+    };
+    const out = outboundOf(enriched, context);
+    expect(out.key).toBe('abc123');
+    expect(decode(Topics.ItsmTickets, out.value)).toMatchObject({
+      sysId: 'abc123',
+      eventType: TicketType.INCIDENT,
+      status: TicketStatus.IN_PROGRESS,
+      sourceStatus: 'In Progress',
+      priority: TicketPriority.P2_HIGH,
+      category: 'Network',
+      assignmentGroup: 'Network Operations',
+      siteCode: 'site-001',
+      metadata: { u_region: 'N', quality_score: '0.8' },
+    });
+  });
+
+  it('sends a reject to the DLQ of its target topic with the raw input and the reason', () => {
+    const out = rejectOutboundOf(
+      {
+        record: metricRecord,
+        reason: 'range',
+        field: 'metric_value',
+        detail: 'availability 150 % is outside 0..100',
+      },
+      'tenant-001',
+      context,
+    );
+    expect(out.topic).toBe('telemetry.metrics.v1.dlq');
+    expect(out.key).toBe('oss-ericsson-001');
+    expect(JSON.parse(Buffer.from(out.value).toString('utf8'))).toEqual(metricRecord.raw);
+    expect(parseDlqReason(out.headers[DlqHeaderNames.Reason])).toEqual({
+      code: 'NON_RETRYABLE',
+      detail: 'range: availability 150 % is outside 0..100',
+    });
+    expect(out.headers).toMatchObject({
+      [DlqHeaderNames.OriginalTopic]: 'telemetry.metrics.v1',
+      [RejectHeaders.reason]: 'range',
+      [RejectHeaders.field]: 'metric_value',
+      [RejectHeaders.sourceId]: 'oss-ericsson-001',
+      'content-type': 'application/json',
+      ce_tenant: 'tenant-001',
+    });
+  });
+
+  it('keeps the normalised record as the reject value when the connector kept no raw item', () => {
+    const out = rejectOutboundOf(
+      {
+        record: { ...alarmRecord, raw: undefined },
+        reason: 'schema',
+        field: 'severity',
+        detail: 'x',
+      },
+      't',
+      context,
+    );
+    expect(out.topic).toBe('telemetry.events.v1.dlq');
+    expect(JSON.parse(Buffer.from(out.value).toString('utf8'))).toMatchObject({
+      alarmId: 'ALM-001',
+    });
+  });
+
+  it("sends the connector's own rejects with their stream and reason", () => {
+    const first = connectorRejectOutboundOf(
+      { stream: 'metrics', reason: 'value is missing' },
+      0,
+      't',
+      context,
+    );
+    const second = connectorRejectOutboundOf(
+      { stream: 'metrics', reason: 'value is missing' },
+      1,
+      't',
+      context,
+    );
+    expect(first.topic).toBe('telemetry.metrics.v1.dlq');
+    expect(first.headers[RejectHeaders.reason]).toBe('connector_rejected');
+    expect(first.headers.ce_id).not.toBe(second.headers.ce_id);
+  });
+});
