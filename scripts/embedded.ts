@@ -9,14 +9,39 @@ import { join, resolve } from 'node:path';
 import {
   ContactCentreSimulator,
   demoContactCentreConfig,
+  EricssonEnmSimulator,
   generateAlarm,
   JiraSimulator,
+  OssDataset,
   WebhookSink,
 } from '@telcomesh/testing';
 import { startTicketAgent, type RunningTicketAgent } from '../apps/ticket-agent/src/main';
 import { SERVICES } from './services';
 
 const DISTRIBUTED_ONLY = ['KAFKA_BROKERS', 'DATABASE_URL', 'REDIS_URL', 'PORT', 'DATABASE_SCHEMA'];
+
+/** The ingestor's demo data source: the ENM simulator, polled every 30 s (seed data_sources.yaml). */
+function demoDataSources(enmUrl: string): string {
+  return `data_sources:
+  - source_id: demo-enm
+    connector_class: OSS_NetworkConnector
+    polling_interval: 30
+    enabled: true
+    source_name: Demo Ericsson ENM (simulated)
+    source_type: oss_network
+    connection_config:
+      base_url: ${enmUrl}
+      oss_type: ericsson
+      initial_lookback_minutes: 30
+      authentication:
+        type: oauth2
+        client_id: aiops-client
+        client_secret: \${env:DEMO_ENM_CLIENT_SECRET}
+        token_endpoint: /auth/oauth2/token
+    mapping_rules:
+      tenant_mapping: demo-towerco
+`;
+}
 
 /** SLA policies of the demo: office hours in Paris for most tickets, 24x7 for the urgent ones. */
 const DEMO_SLA_POLICIES = `calendars:
@@ -107,8 +132,28 @@ async function main(): Promise<void> {
   writeFileSync(slaPolicies, DEMO_SLA_POLICIES);
   const agents: RunningTicketAgent[] = [];
 
+  // An Ericsson ENM northbound with five sites publishing one-minute KPIs and open alarms, polled
+  // by the ingestor as a data source (seed 000) declared in a sources file.
+  const enmSecret = randomBytes(16).toString('hex');
+  process.env.DEMO_ENM_CLIENT_SECRET = enmSecret;
+  const enm = new EricssonEnmSimulator({
+    clientSecret: enmSecret,
+    dataset: new OssDataset({
+      seed: 1,
+      sites: 5,
+      granularityMinutes: 1,
+      periods: 24 * 60,
+      alarms: 8,
+      start: new Date(Date.now() - 30 * 60_000),
+    }),
+  });
+  const enmUrl = await enm.start();
+  const ingestorSources = join(dataDir, 'demo-data-sources.yaml');
+  writeFileSync(ingestorSources, demoDataSources(enmUrl));
+
   const running: RunningService[] = [];
   const stop = async () => {
+    await enm.stop().catch(() => undefined);
     clearInterval(demo);
     for (const agent of agents) await agent.close().catch(() => undefined);
     await jira.stop().catch(() => undefined);
@@ -127,25 +172,27 @@ async function main(): Promise<void> {
     const env =
       definition.name === 'notifier'
         ? { ...base, NOTIFIER_WEBHOOK_URL: webhookUrl }
-        : definition.name === 'ticket-sla'
-          ? {
-              ...base,
-              TOKEN: 'demo-agent',
-              KEY: agentKey,
-              INTERVAL: process.env.INTERVAL ?? '30',
-              FILTER_ARREARS: '10001',
-              FILTER_STOPPED: '10002',
-              TICKET_SLA_POLICY_FILE: process.env.TICKET_SLA_POLICY_FILE ?? slaPolicies,
-            }
-          : definition.name === 'call-monitor'
-            ? { ...base, CALL_MONITOR_SOURCES: process.env.CALL_MONITOR_SOURCES ?? callSources }
-            : definition.name === 'provisioning'
-              ? // One machine: local callers are trusted by address (the seed's IP allow-list method).
-                {
-                  ...base,
-                  AUTH_IP_ALLOWLIST: process.env.AUTH_IP_ALLOWLIST ?? '127.0.0.1/32,::1/128',
-                }
-              : base;
+        : definition.name === 'ingestor'
+          ? { ...base, INGESTOR_SOURCES_FILE: process.env.INGESTOR_SOURCES_FILE ?? ingestorSources }
+          : definition.name === 'ticket-sla'
+            ? {
+                ...base,
+                TOKEN: 'demo-agent',
+                KEY: agentKey,
+                INTERVAL: process.env.INTERVAL ?? '30',
+                FILTER_ARREARS: '10001',
+                FILTER_STOPPED: '10002',
+                TICKET_SLA_POLICY_FILE: process.env.TICKET_SLA_POLICY_FILE ?? slaPolicies,
+              }
+            : definition.name === 'call-monitor'
+              ? { ...base, CALL_MONITOR_SOURCES: process.env.CALL_MONITOR_SOURCES ?? callSources }
+              : definition.name === 'provisioning'
+                ? // One machine: local callers are trusted by address (the seed's IP allow-list method).
+                  {
+                    ...base,
+                    AUTH_IP_ALLOWLIST: process.env.AUTH_IP_ALLOWLIST ?? '127.0.0.1/32,::1/128',
+                  }
+                : base;
     running.push(await startService(definition, env));
   }
 
@@ -192,6 +239,7 @@ async function main(): Promise<void> {
       '',
       `A simulated contact centre streams calls over AMI (127.0.0.1:${pbx.port}): see them at`,
       `  ${running.find((s) => s.runtime.service === 'call-monitor')?.url}/calls, or live on ws://…/live`,
+      `The ingestor polls a simulated Ericsson ENM (${enmUrl}) every 30 s: ${running.find((r) => r.runtime.service === 'ingestor')?.url}/sources/demo-enm/health`,
       `A ticket agent reads a simulated Jira (${jiraUrl}) for ticket-sla: SLA breaches and causes at`,
       `  ${ticketSla?.url}/bi/breaches, /bi/at-risk, /bi/paused, /bi/compliance (agents: /agents)`,
       'A demo alarm is POSTed every 5 s; send your own:',
