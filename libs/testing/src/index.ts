@@ -146,3 +146,4 @@ export * from './cccp';
 export * from './oss';
 export { eventually } from './eventually';
 export * from './contact-centre';
+export * from './iot';

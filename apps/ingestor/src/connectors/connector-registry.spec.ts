@@ -72,7 +72,7 @@ describe('connector registry and config validation', () => {
       ) as string,
     });
     expect(
-      issuesOf(() => registry.create({ sourceType: 'itsm_servicenow' }, generic, deps)).paths,
+      issuesOf(() => registry.create({ sourceType: 'itsm_jira' }, generic, deps)).paths,
     ).toEqual(['source_type']);
   });
 

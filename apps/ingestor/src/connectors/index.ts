@@ -44,5 +44,8 @@ export { ZteConfig, ZteConnector } from './oss/zte.connector';
 export { Tmf642AlarmConfig, Tmf642AlarmConnector } from './oss/tmf642-alarm.connector';
 export { OSS_CONNECTORS } from './oss/oss-connectors';
 export * from './snmp';
+export * from './servicenow';
+export * from './iot';
+export * from './rest';
 
 export { createConnectorRegistry } from './built-in-connectors';
