@@ -6,6 +6,7 @@ import {
   createConnectorRegistry,
   type ConnectorLogger,
   type ConnectorRegistry,
+  type SourceConnector,
 } from './connectors';
 import type { SourceCondition } from './health/connectivity';
 import { IngestMetrics } from './health/ingest-metrics';
@@ -19,6 +20,7 @@ import { SourceCatalog, type ConnectionTestView } from './sources/source-catalog
 import { SourceSecretBox } from './sources/source-secrets';
 import { readSourcesFile } from './sources/sources-file';
 import { SourceSync, type HeldSource } from './sync/source-sync';
+import { WEBHOOK_SOURCE_CONNECTOR } from './webhooks/webhook-source';
 
 /** GET /sources/{id}/health. */
 export interface SourceHealthView {
@@ -46,9 +48,29 @@ export interface SourceHealthView {
   held_here: boolean;
 }
 
+/** A source that pushes its records (webhook, SNMP traps), built from its stored row. */
+export interface PushedSource {
+  sourceId: string;
+  sourceType: string;
+  enabled: boolean;
+  tenantId: string;
+  /** `updated_at` of the row it was built from; a newer row means rebuild. */
+  updatedAt: number;
+  pipeline: RecordPipeline;
+  /** Built from the stored configuration, secrets opened; its `config` is the validated one. */
+  connector: SourceConnector;
+}
+
 export interface IngestorCoreOptions {
   /** Connectors by source type; the built-in ones by default (tests add their own). */
   connectors?: ConnectorRegistry;
+}
+
+/** Adds the source types only the ingestor itself serves (pushed to it) when a registry lacks them. */
+function withPushSources(registry: ConnectorRegistry): ConnectorRegistry {
+  if (!registry.list().some((d) => d.sourceType === WEBHOOK_SOURCE_CONNECTOR.sourceType))
+    registry.register(WEBHOOK_SOURCE_CONNECTOR);
+  return registry;
 }
 
 const iso = (date: Date | undefined) => (date ? date.toISOString() : null);
@@ -67,6 +89,7 @@ export class IngestorCore {
   readonly scheduler: PollScheduler;
   readonly ownership: SourceOwnership;
   private readonly connectorLogger: ConnectorLogger;
+  private readonly pushed = new Map<string, PushedSource>();
 
   constructor(
     private readonly runtime: ServiceRuntime<IngestorConfig>,
@@ -86,7 +109,7 @@ export class IngestorCore {
     this.catalog = new SourceCatalog({
       dataSource: runtime.dataSource,
       store: this.store,
-      connectors: options.connectors ?? createConnectorRegistry(),
+      connectors: withPushSources(options.connectors ?? createConnectorRegistry()),
       secrets: new SourceSecretBox(config.INGESTOR_SECRET_KEY),
       events,
       logger,
@@ -160,6 +183,34 @@ export class IngestorCore {
       maxRecordAgeMs: config.INGESTOR_MAX_RECORD_AGE_HOURS * 3_600_000,
       pollingIntervalMs: pollingIntervalSeconds * 1000,
     };
+  }
+
+  /**
+   * A pushing source as stored now (undefined when there is none), cached until its row changes.
+   * Throws when the stored configuration no longer builds (a secret that cannot be opened).
+   */
+  async pushedSource(sourceId: string): Promise<PushedSource | undefined> {
+    const source = await this.store.get(sourceId);
+    if (!source) {
+      this.pushed.delete(sourceId);
+      return undefined;
+    }
+    const cached = this.pushed.get(sourceId);
+    if (cached && cached.updatedAt === source.updatedAt.getTime()) return cached;
+    const built: PushedSource = {
+      sourceId,
+      sourceType: source.sourceType,
+      enabled: source.enabled,
+      tenantId: source.mappingRules.tenant_mapping ?? this.runtime.config.DEFAULT_TENANT,
+      updatedAt: source.updatedAt.getTime(),
+      pipeline: new RecordPipeline(
+        compileMappingRules(source.mappingRules, this.runtime.config.DEFAULT_TENANT),
+        this.pipelineSettings(source.pollingInterval),
+      ),
+      connector: this.catalog.connectorOf(source, this.connectorLogger),
+    };
+    this.pushed.set(sourceId, built);
+    return built;
   }
 
   /** POST /sources/{id}/test: the connector's connection test on the stored configuration. */

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { decode, DlqHeaderNames, Topics } from '@telcomesh/contracts';
+import { decode, Topics } from '@telcomesh/contracts';
 import {
   KafkaTransport,
   PrefixedTransport,
@@ -218,7 +218,7 @@ describe('ingestor (ENM simulators, two replicas, PostgreSQL, Redis, Kafka)', ()
         Topics.TelemetryEvents.name,
         Topics.IngestHealth.name,
         Topics.ConfigChanges.name,
-        `${Topics.TelemetryMetrics.name}.dlq`,
+        Topics.IngestRejects.name,
       ],
       fromBeginning: true,
       handler: async (record) => {
@@ -397,16 +397,22 @@ describe('ingestor (ENM simulators, two replicas, PostgreSQL, Redis, Kafka)', ()
     });
     const reject = await eventually(
       () =>
-        on(`${Topics.TelemetryMetrics.name}.dlq`).find(
-          (r) => r.headers[RejectHeaders.sourceId] === 'oss-a',
-        ),
-      'the reject on telemetry.metrics.v1.dlq',
+        on(Topics.IngestRejects.name).find((r) => r.headers[RejectHeaders.sourceId] === 'oss-a'),
+      'the reject on ingest.rejects.v1',
     );
+    expect(reject.key).toBe('oss-a');
     expect(reject.headers[RejectHeaders.reason]).toBe('range');
-    expect(reject.headers[DlqHeaderNames.Reason]).toBe(
-      'NON_RETRYABLE: range: availability 150 % is outside 0..100',
-    );
-    expect(JSON.parse(Buffer.from(reject.value).toString('utf8'))).toMatchObject({
+    const rejected = decode(Topics.IngestRejects, reject.value);
+    expect(rejected).toMatchObject({
+      sourceId: 'oss-a',
+      targetTopic: Topics.TelemetryMetrics.name,
+      reasonCode: 'range',
+      reason: 'availability 150 % is outside 0..100',
+      field: 'metric_value',
+      recordKind: 'metric',
+      rawContentType: 'application/json',
+    });
+    expect(JSON.parse(Buffer.from(rejected.rawInput).toString('utf8'))).toMatchObject({
       measurementType: 'availability',
       value: 150,
       siteId: dataset.sites[1].id,
@@ -417,7 +423,7 @@ describe('ingestor (ENM simulators, two replicas, PostgreSQL, Redis, Kafka)', ()
       /ingestor_records_rejected_total\{[^}]*source_id="oss-a",reason="range"[^}]*\} 1\b/,
     );
     await nextPolls('oss-a', 2);
-    const rejects = on(`${Topics.TelemetryMetrics.name}.dlq`).filter(
+    const rejects = on(Topics.IngestRejects.name).filter(
       (r) => r.headers[RejectHeaders.sourceId] === 'oss-a',
     );
     expect(rejects).toHaveLength(1);
@@ -448,7 +454,9 @@ describe('ingestor (ENM simulators, two replicas, PostgreSQL, Redis, Kafka)', ()
     expect(
       metrics.filter((m) => m.metricName === 'latency' && m.metricValue === 12.5),
     ).toHaveLength(added.length);
-    const ids = received.filter((r) => !r.topic.endsWith('.dlq')).map((r) => r.headers.ce_id);
+    const ids = received
+      .filter((r) => r.topic !== Topics.IngestRejects.name)
+      .map((r) => r.headers.ce_id);
     expect(new Set(ids).size).toBe(ids.length);
   });
 
@@ -517,7 +525,9 @@ describe('ingestor (ENM simulators, two replicas, PostgreSQL, Redis, Kafka)', ()
       .close()
       .catch(() => undefined);
     replicas.delete('replica-a');
-    const ids = received.filter((r) => !r.topic.endsWith('.dlq')).map((r) => r.headers.ce_id);
+    const ids = received
+      .filter((r) => r.topic !== Topics.IngestRejects.name)
+      .map((r) => r.headers.ce_id);
     expect(new Set(ids).size).toBe(ids.length);
     for (const source of all) {
       const identities = metricsOf(source).map(metricIdentity);

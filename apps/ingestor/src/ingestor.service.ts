@@ -23,6 +23,7 @@ export const ingestorService: ServiceDefinition<IngestorConfig> = {
     Topics.TelemetryMetrics,
     Topics.ItsmTickets,
     Topics.IngestHealth,
+    Topics.IngestRejects,
     Topics.ConfigChanges,
   ],
 };

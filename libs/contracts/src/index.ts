@@ -16,6 +16,7 @@ export * from './gen/telcomesh/calls/v1/alerts_pb';
 export * from './gen/telcomesh/calls/v1/events_pb';
 export * from './gen/telcomesh/config/v1/changes_pb';
 export * from './gen/telcomesh/ingest/v1/health_pb';
+export * from './gen/telcomesh/ingest/v1/rejects_pb';
 export * from './gen/telcomesh/itsm/v1/tickets_pb';
 export * from './gen/telcomesh/notify/v1/deliveries_pb';
 export * from './gen/telcomesh/provisioning/v1/jobs_pb';

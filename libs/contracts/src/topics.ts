@@ -25,6 +25,7 @@ import { ConfigChangeSchema } from './gen/telcomesh/config/v1/changes_pb';
 import { CallAlertSchema } from './gen/telcomesh/calls/v1/alerts_pb';
 import { CallEventSchema } from './gen/telcomesh/calls/v1/events_pb';
 import { ConnectorHealthSchema } from './gen/telcomesh/ingest/v1/health_pb';
+import { RejectedRecordSchema } from './gen/telcomesh/ingest/v1/rejects_pb';
 import { ItsmTicketSchema } from './gen/telcomesh/itsm/v1/tickets_pb';
 import { NotificationDeliverySchema } from './gen/telcomesh/notify/v1/deliveries_pb';
 import { ProvisionJobSchema } from './gen/telcomesh/provisioning/v1/jobs_pb';
@@ -209,6 +210,18 @@ export const Topics = {
       'Health report of one data-source connector after each sync attempt: healthy, last sync, errors, volume, latency.',
     producers: ['ingestor'],
     consumers: ['gateway', 'notifier'],
+  }),
+  IngestRejects: defineTopic({
+    name: 'ingest.rejects.v1',
+    schema: RejectedRecordSchema,
+    keyField: 'sourceId',
+    ceType: 'telcomesh.ingest.reject.v1',
+    partitions: 3,
+    retentionMs: 14 * DAY_MS,
+    description:
+      'A record the ingestor refused (validation, mapping, connector), with the reason, the field and the raw input as it came.',
+    producers: ['ingestor'],
+    consumers: [],
   }),
   AiopsAlerts: defineTopic({
     name: 'aiops.alerts.v1',

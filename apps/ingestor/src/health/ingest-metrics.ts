@@ -161,6 +161,18 @@ export class IngestMetrics {
     );
   }
 
+  /** Records a source pushed (webhook delivery, SNMP trap): counted like a sync's, no gauges. */
+  recordPushed(
+    sourceId: string,
+    accepted: Record<string, number>,
+    rejected: Record<string, number>,
+  ): void {
+    for (const [kind, count] of Object.entries(accepted))
+      if (count) this.records.inc({ source_id: sourceId, kind }, count);
+    for (const [reason, count] of Object.entries(rejected))
+      if (count) this.rejects.inc({ source_id: sourceId, reason }, count);
+  }
+
   alertPublished(sourceId: string, condition: SourceCondition): void {
     this.alerts.inc({ source_id: sourceId, condition });
   }

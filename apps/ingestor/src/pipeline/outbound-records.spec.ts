@@ -1,9 +1,7 @@
 import {
   AlarmState,
   decode,
-  DlqHeaderNames,
   NetworkEventType,
-  parseDlqReason,
   PerceivedSeverity,
   TicketPriority,
   TicketStatus,
@@ -173,7 +171,7 @@ describe('outbound records', () => {
     });
   });
 
-  it('sends a reject to the DLQ of its target topic with the raw input and the reason', () => {
+  it('sends a reject to ingest.rejects.v1 with the reason, the target topic and the raw input', () => {
     const out = rejectOutboundOf(
       {
         record: metricRecord,
@@ -184,24 +182,44 @@ describe('outbound records', () => {
       'tenant-001',
       context,
     );
-    expect(out.topic).toBe('telemetry.metrics.v1.dlq');
+    expect(out.topic).toBe('ingest.rejects.v1');
     expect(out.key).toBe('oss-ericsson-001');
-    expect(JSON.parse(Buffer.from(out.value).toString('utf8'))).toEqual(metricRecord.raw);
-    expect(parseDlqReason(out.headers[DlqHeaderNames.Reason])).toEqual({
-      code: 'NON_RETRYABLE',
-      detail: 'range: availability 150 % is outside 0..100',
+    const reject = decode(Topics.IngestRejects, out.value);
+    expect(reject).toMatchObject({
+      tenantId: 'tenant-001',
+      sourceId: 'oss-ericsson-001',
+      targetTopic: 'telemetry.metrics.v1',
+      reasonCode: 'range',
+      reason: 'availability 150 % is outside 0..100',
+      field: 'metric_value',
+      recordKind: 'metric',
+      rawContentType: 'application/json',
     });
+    expect(JSON.parse(Buffer.from(reject.rawInput).toString('utf8'))).toEqual(metricRecord.raw);
+    expect(timestampMs(reject.rejectedAt!)).toBe(NOW);
     expect(out.headers).toMatchObject({
-      [DlqHeaderNames.OriginalTopic]: 'telemetry.metrics.v1',
       [RejectHeaders.reason]: 'range',
       [RejectHeaders.field]: 'metric_value',
       [RejectHeaders.sourceId]: 'oss-ericsson-001',
-      'content-type': 'application/json',
+      ce_type: 'telcomesh.ingest.reject.v1',
+      ce_id: reject.rejectId,
       ce_tenant: 'tenant-001',
     });
   });
 
-  it('keeps the normalised record as the reject value when the connector kept no raw item', () => {
+  it('gives the same input refused for the same reason the same reject id', () => {
+    const rejected = { record: metricRecord, reason: 'range' as const, field: 'x', detail: 'd' };
+    const a = decode(Topics.IngestRejects, rejectOutboundOf(rejected, 't', context).value);
+    const b = decode(Topics.IngestRejects, rejectOutboundOf(rejected, 't', context).value);
+    const other = decode(
+      Topics.IngestRejects,
+      rejectOutboundOf({ ...rejected, reason: 'unit' }, 't', context).value,
+    );
+    expect(a.rejectId).toBe(b.rejectId);
+    expect(a.rejectId).not.toBe(other.rejectId);
+  });
+
+  it('keeps the normalised record as the raw input when the connector kept no raw item', () => {
     const out = rejectOutboundOf(
       {
         record: { ...alarmRecord, raw: undefined },
@@ -212,8 +230,10 @@ describe('outbound records', () => {
       't',
       context,
     );
-    expect(out.topic).toBe('telemetry.events.v1.dlq');
-    expect(JSON.parse(Buffer.from(out.value).toString('utf8'))).toMatchObject({
+    const reject = decode(Topics.IngestRejects, out.value);
+    expect(reject.targetTopic).toBe('telemetry.events.v1');
+    expect(reject.recordKind).toBe('alarm');
+    expect(JSON.parse(Buffer.from(reject.rawInput).toString('utf8'))).toMatchObject({
       alarmId: 'ALM-001',
     });
   });
@@ -231,8 +251,13 @@ describe('outbound records', () => {
       't',
       context,
     );
-    expect(first.topic).toBe('telemetry.metrics.v1.dlq');
+    expect(first.topic).toBe('ingest.rejects.v1');
     expect(first.headers[RejectHeaders.reason]).toBe('connector_rejected');
+    expect(decode(Topics.IngestRejects, first.value)).toMatchObject({
+      reasonCode: 'connector_rejected',
+      reason: 'value is missing',
+      targetTopic: 'telemetry.metrics.v1',
+    });
     expect(first.headers.ce_id).not.toBe(second.headers.ce_id);
   });
 });

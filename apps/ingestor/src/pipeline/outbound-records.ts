@@ -4,10 +4,7 @@ import {
   AlarmType,
   buildEnvelopeHeaders,
   create,
-  DlqHeaderNames,
-  DlqReasonCodes,
   encode,
-  formatDlqReason,
   HeaderNames,
   keyOf,
   NetworkEventType,
@@ -20,15 +17,12 @@ import type { AlarmRecord, RejectedItem, SourceRecord } from '../connectors';
 import type { EnrichedRecord, RejectedRecord, RejectReason } from './record-pipeline';
 import { ticketPriorityOf, ticketSeverityOf, ticketStatusOf, ticketTypeOf } from './ticket-fields';
 
-/** Headers a reject carries besides the DLQ conventions', for filtering without parsing the reason. */
+/** Headers a reject carries besides the envelope, for filtering without decoding the value. */
 export const RejectHeaders = {
   reason: 'x-ingest-reject-reason',
   field: 'x-ingest-reject-field',
   sourceId: 'x-ingest-source-id',
 } as const;
-
-/** `x-dlq-consumer-group` of rejects: the ingestor's pipeline stage, not a consumer. */
-export const REJECT_STAGE = 'ingestor-pipeline';
 
 /** What every record of one sync shares. */
 export interface OutboundContext {
@@ -93,16 +87,6 @@ export function recordEventId(sourceId: string, record: SourceRecord): string {
 function uuidOfDigest(hex: string): string {
   const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
-
-/** Id of a reject: the same bad input refused for the same reason twice gets the same id. */
-function rejectId(sourceId: string, reason: string, field: string, value: Uint8Array): string {
-  return uuidOfDigest(
-    createHash('sha256')
-      .update(`${sourceId}\u0000${reason}\u0000${field}\u0000`)
-      .update(value)
-      .digest('hex'),
-  );
 }
 
 /** Envelope templates by topic and tenant: only the id and time differ between a sync's records. */
@@ -266,6 +250,9 @@ export function targetTopicOf(kind: string | undefined): {
 
 const encoder = new TextEncoder();
 
+/** Media type of raw input the ingestor serialised itself (connector items, webhook bodies). */
+export const JSON_CONTENT_TYPE = 'application/json';
+
 /** The source's item as it came, as JSON (the record itself, minus nothing, when it has none). */
 function rawBytes(record: SourceRecord): Uint8Array {
   const raw = record.raw === undefined ? { ...record, raw: undefined } : record.raw;
@@ -277,62 +264,92 @@ function rawBytes(record: SourceRecord): Uint8Array {
   }
 }
 
-function rejectHeaders(
-  topic: { name: string; ceType: string },
-  reason: RejectReason,
-  field: string,
-  detail: string,
-  tenant: string,
-  context: OutboundContext,
-  id: string,
-): Record<string, string> {
-  return {
-    ...headersFor(topic, id, tenant, context.receivedAt, context),
-    // The value is the raw input, not the topic's Protobuf message.
-    'content-type': 'application/json',
-    [DlqHeaderNames.Reason]: formatDlqReason(DlqReasonCodes.NonRetryable, `${reason}: ${detail}`),
-    [DlqHeaderNames.OriginalTopic]: topic.name,
-    [DlqHeaderNames.OriginalPartition]: '-1',
-    [DlqHeaderNames.OriginalOffset]: '-1',
-    [DlqHeaderNames.FailedAt]: context.receivedAt.toISOString(),
-    [DlqHeaderNames.ConsumerGroup]: REJECT_STAGE,
-    [RejectHeaders.reason]: reason,
-    [RejectHeaders.field]: field,
-    [RejectHeaders.sourceId]: context.sourceId,
-  };
+/** Everything an `ingest.rejects.v1` record says about one refused input. */
+export interface RejectFacts {
+  /** `schema`, `range`, ... or, for webhooks, `mapping` / `body`. */
+  reasonCode: string;
+  /** One line for people; never a secret. */
+  reason: string;
+  field: string;
+  /** `metric`, `alarm`, `ticket`, or the stream when the kind is not known. */
+  recordKind: string;
+  /** Topic the input would have been published on. */
+  targetTopic: string;
+  rawInput: Uint8Array;
+  rawContentType: string;
 }
 
 /**
- * A record the pipeline refused, for `<target topic>.dlq`: the raw input as the value, the reason
- * in `x-dlq-reason` (`NON_RETRYABLE: range: ...`) and `x-ingest-reject-reason`. Keyed by source.
+ * The `ingest.rejects.v1` record of one refused input, keyed by source. Its id derives from the
+ * source, reason, field and raw input, so the same input refused twice carries the same `ce_id`.
  */
+export function rejectRecordOf(
+  facts: RejectFacts,
+  tenant: string,
+  context: OutboundContext,
+  /** Distinguishes identical inputs that are still separate rejects (position in a batch). */
+  discriminator = '',
+): OutboundRecord {
+  const topic = Topics.IngestRejects;
+  const rejectId = uuidOfDigest(
+    createHash('sha256')
+      .update(`${context.sourceId}\u0000${facts.reasonCode}\u0000${facts.field}\u0000`)
+      .update(discriminator)
+      .update('\u0000')
+      .update(facts.rawInput)
+      .digest('hex'),
+  );
+  const message = create(topic, {
+    rejectId,
+    tenantId: tenant,
+    sourceId: context.sourceId,
+    targetTopic: facts.targetTopic,
+    reasonCode: facts.reasonCode,
+    reason: facts.reason,
+    field: facts.field,
+    recordKind: facts.recordKind,
+    rawInput: facts.rawInput,
+    rawContentType: facts.rawContentType,
+    rejectedAt: timestampFromMs(context.receivedAt.getTime()),
+  });
+  return {
+    topic: topic.name,
+    key: keyOf(topic, message),
+    value: encode(topic, message),
+    headers: {
+      ...headersFor(topic, rejectId, tenant, context.receivedAt, context),
+      [RejectHeaders.reason]: facts.reasonCode,
+      [RejectHeaders.field]: facts.field,
+      [RejectHeaders.sourceId]: context.sourceId,
+    },
+  };
+}
+
+/** A record the pipeline refused, for `ingest.rejects.v1`, with its raw input as JSON. */
 export function rejectOutboundOf(
   rejected: RejectedRecord,
   tenant: string,
   context: OutboundContext,
 ): OutboundRecord {
-  const topic = targetTopicOf(rejected.record?.kind);
-  const value = rawBytes(rejected.record);
-  const id = rejectId(context.sourceId, rejected.reason, rejected.field, value);
-  return {
-    topic: `${topic.name}.dlq`,
-    key: context.sourceId,
-    value,
-    headers: rejectHeaders(
-      topic,
-      rejected.reason,
-      rejected.field,
-      rejected.detail,
-      tenant,
-      context,
-      id,
-    ),
-  };
+  const kind = (rejected.record as { kind?: unknown } | undefined)?.kind;
+  return rejectRecordOf(
+    {
+      reasonCode: rejected.reason,
+      reason: rejected.detail,
+      field: rejected.field,
+      recordKind: typeof kind === 'string' ? kind : '',
+      targetTopic: targetTopicOf(typeof kind === 'string' ? kind : undefined).name,
+      rawInput: rawBytes(rejected.record),
+      rawContentType: JSON_CONTENT_TYPE,
+    },
+    tenant,
+    context,
+  );
 }
 
 /**
  * An item the connector could not normalise. The connector keeps only its reason (not the raw
- * item), so the value is that reason as JSON; the count of all of them is in the metrics.
+ * item), so the raw input is that reason as JSON; the count of all of them is in the metrics.
  */
 export function connectorRejectOutboundOf(
   item: RejectedItem,
@@ -341,20 +358,18 @@ export function connectorRejectOutboundOf(
   tenant: string,
   context: OutboundContext,
 ): OutboundRecord {
-  const topic = targetTopicOf(item.stream);
-  const value = encoder.encode(JSON.stringify({ stream: item.stream, reason: item.reason, index }));
-  return {
-    topic: `${topic.name}.dlq`,
-    key: context.sourceId,
-    value,
-    headers: rejectHeaders(
-      topic,
-      'connector_rejected',
-      item.stream,
-      item.reason,
-      tenant,
-      context,
-      rejectId(context.sourceId, 'connector_rejected', item.stream, value),
-    ),
-  };
+  return rejectRecordOf(
+    {
+      reasonCode: 'connector_rejected' satisfies RejectReason,
+      reason: item.reason,
+      field: item.stream,
+      recordKind: item.stream,
+      targetTopic: targetTopicOf(item.stream).name,
+      rawInput: encoder.encode(JSON.stringify({ stream: item.stream, reason: item.reason })),
+      rawContentType: JSON_CONTENT_TYPE,
+    },
+    tenant,
+    context,
+    String(index),
+  );
 }
