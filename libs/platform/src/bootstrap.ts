@@ -148,6 +148,8 @@ export async function startService<C extends ServiceConfig>(
       bufferLogs: false,
       abortOnError: false,
       bodyParser: false,
+      // Keeps the bytes as sent on `req.rawBody`: signed webhooks verify their HMAC on them.
+      rawBody: true,
     });
     app.useBodyParser('json', { limit: config.HTTP_BODY_LIMIT });
     app.useBodyParser('urlencoded', { limit: config.HTTP_BODY_LIMIT, extended: true });

@@ -1,4 +1,13 @@
-import { Controller, HttpCode, HttpStatus, Inject, Param, Post, Req } from '@nestjs/common';
+import {
+  Controller,
+  HttpCode,
+  HttpStatus,
+  Inject,
+  Param,
+  Post,
+  Req,
+  type RawBodyRequest,
+} from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -12,9 +21,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { SERVICE_RUNTIME, type ServiceRuntime } from '@telcomesh/platform';
-import type { IngestorConfig } from '../ingestor.config';
-import { bytesOfLimit, readRawBody } from './raw-webhook-body';
+import { DomainError, ErrorCode } from '@telcomesh/platform';
 import { SourceIdPipe } from './source-id.pipe';
 import { SourceWebhookIntake, type WebhookDeliveryOutcome } from './source-webhook-intake';
 
@@ -37,14 +44,7 @@ export class WebhookDeliveryAcceptedDto implements WebhookDeliveryOutcome {
 @ApiTags('webhooks')
 @Controller('webhooks/sources')
 export class SourceWebhookController {
-  private readonly limitBytes: number;
-
-  constructor(
-    @Inject(SourceWebhookIntake) private readonly intake: SourceWebhookIntake,
-    @Inject(SERVICE_RUNTIME) runtime: ServiceRuntime<IngestorConfig>,
-  ) {
-    this.limitBytes = bytesOfLimit(runtime.config.HTTP_BODY_LIMIT);
-  }
+  constructor(@Inject(SourceWebhookIntake) private readonly intake: SourceWebhookIntake) {}
 
   @Post(':sourceId')
   @HttpCode(HttpStatus.ACCEPTED)
@@ -65,9 +65,16 @@ export class SourceWebhookController {
   @ApiBadRequestResponse({ description: 'The body is not JSON or its items cannot be read' })
   async receive(
     @Param('sourceId', SourceIdPipe) sourceId: string,
-    @Req() request: Request,
+    @Req() request: RawBodyRequest<Request>,
   ): Promise<WebhookDeliveryAcceptedDto> {
-    const raw = await readRawBody(request, this.limitBytes);
+    // The platform's JSON parser keeps the bytes as sent (HTTP_BODY_LIMIT applies); the HMAC is
+    // computed on them, never on re-serialised JSON.
+    const raw = request.rawBody;
+    if (!raw) {
+      throw new DomainError(ErrorCode.InvalidInput, 'body: expected a JSON body', {
+        field: 'body',
+      });
+    }
     return this.intake.receive(sourceId, request.headers, raw);
   }
 }
