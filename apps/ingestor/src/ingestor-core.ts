@@ -90,6 +90,7 @@ export class IngestorCore {
   readonly ownership: SourceOwnership;
   private readonly connectorLogger: ConnectorLogger;
   private readonly pushed = new Map<string, PushedSource>();
+  private readonly changeListeners = new Set<(sourceId: string) => void>();
 
   constructor(
     private readonly runtime: ServiceRuntime<IngestorConfig>,
@@ -113,7 +114,10 @@ export class IngestorCore {
       secrets: new SourceSecretBox(config.INGESTOR_SECRET_KEY),
       events,
       logger,
-      changed: () => void this.ownership.refresh(),
+      changed: (sourceId) => {
+        void this.ownership.refresh();
+        for (const listener of this.changeListeners) listener(sourceId);
+      },
     });
     this.sync = new SourceSync(
       runtime.dataSource,
@@ -164,6 +168,17 @@ export class IngestorCore {
   async applySourcesFile(): Promise<void> {
     const file = this.runtime.config.INGESTOR_SOURCES_FILE;
     if (file) await this.catalog.applyFile(await readSourcesFile(file), file);
+  }
+
+  /** Calls `listener` after a source is created, changed or deleted on this replica. */
+  onSourcesChanged(listener: (sourceId: string) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  /** The logger connectors (and the SNMP trap receiver) are given. */
+  get connectorLog(): ConnectorLogger {
+    return this.connectorLogger;
   }
 
   /** Starts taking source leases and polling. */

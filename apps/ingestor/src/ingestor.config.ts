@@ -1,5 +1,7 @@
 import { Type } from 'class-transformer';
 import {
+  IsIn,
+  IsIP,
   IsInt,
   IsNumber,
   IsOptional,
@@ -96,4 +98,25 @@ export class IngestorConfig extends ServiceConfig {
   @Min(0.01)
   @Max(1)
   INGESTOR_CORRUPT_DATA_RATIO = 0.5;
+
+  /** UDP port of the SNMP trap listener; unset, no listener. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(65_535)
+  INGESTOR_SNMP_TRAP_PORT?: number;
+
+  /** Address the trap listener binds: 0.0.0.0 in a pod, loopback by default. */
+  @IsIP()
+  INGESTOR_SNMP_TRAP_HOST = '127.0.0.1';
+
+  /** v1/v2c communities accepted besides those of the `snmp` sources' targets (comma-separated). */
+  @IsOptional()
+  @IsString()
+  INGESTOR_SNMP_TRAP_COMMUNITIES?: string;
+
+  /** Traps from agents no enabled `snmp` source lists: `publish` (source `snmp-traps`) or `reject`. */
+  @IsIn(['publish', 'reject'])
+  INGESTOR_SNMP_TRAP_UNKNOWN_AGENTS: 'publish' | 'reject' = 'publish';
 }

@@ -5,9 +5,10 @@ import { IngestorConfig } from './ingestor.config';
 import { WebhookReceipts1763800000100 } from './migrations/1763800000100-webhook-receipts';
 import { DataSources1763800000110 } from './migrations/1763800000110-data-sources';
 import { SourcesModule } from './sources/sources.module';
+import { SnmpTrapsModule } from './traps/snmp-traps.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
-@Module({ imports: [WebhooksModule, SourcesModule] })
+@Module({ imports: [WebhooksModule, SourcesModule, SnmpTrapsModule] })
 export class IngestorModule {}
 
 export const ingestorService: ServiceDefinition<IngestorConfig> = {

@@ -13,6 +13,7 @@ import type { AlarmRecord, MetricRecord, TicketRecord } from '../connectors';
 import {
   connectorRejectOutboundOf,
   outboundOf,
+  outboundRecordsOf,
   recordEventId,
   rejectOutboundOf,
   RejectHeaders,
@@ -259,5 +260,110 @@ describe('outbound records', () => {
       targetTopic: 'telemetry.metrics.v1',
     });
     expect(first.headers.ce_id).not.toBe(second.headers.ce_id);
+  });
+
+  describe('incident tickets on telemetry.events.v1', () => {
+    const incident = (overrides: Partial<TicketRecord> = {}): EnrichedTicket => ({
+      kind: 'ticket',
+      record: {
+        kind: 'ticket',
+        ticketId: 'abc123def456',
+        number: 'INC0012345',
+        table: 'incident',
+        title: 'Network Outage - Site 001',
+        description: 'Complete network outage at site 001',
+        status: 'In Progress',
+        severity: 'CRITICAL',
+        priority: '1',
+        assignedTo: 'John Doe',
+        openedAt: new Date(NOW - 3_600_000),
+        updatedAt: new Date(NOW - 60_000),
+        labels: { category: 'Network', assignment_group: 'Network Operations', state_value: '2' },
+        raw: {},
+        ...overrides,
+      },
+      tenantId: 'tenant-001',
+      siteCode: 'SITE-001',
+      qualityScore: 0.9,
+    });
+    const eventOf = (enriched: EnrichedTicket) => {
+      const rows = outboundRecordsOf(enriched, context);
+      expect(rows.map((row) => row.topic)).toEqual(['itsm.tickets.v1', 'telemetry.events.v1']);
+      return { row: rows[1], event: decode(Topics.TelemetryEvents, rows[1].value) };
+    };
+
+    it('publishes an open incident as a raised event with its severity, site and ticket facts', () => {
+      const { row, event } = eventOf(incident());
+      expect(row.key).toBe('SITE-001');
+      expect(event).toMatchObject({
+        tenantId: 'tenant-001',
+        sourceId: 'oss-ericsson-001',
+        sourceSystem: 'ServiceNow',
+        eventType: NetworkEventType.NOTIFICATION,
+        severity: PerceivedSeverity.CRITICAL,
+        state: AlarmState.RAISED,
+        alarmId: 'incident:abc123def456',
+        siteId: 'SITE-001',
+        title: 'Network Outage - Site 001',
+        description: 'Complete network outage at site 001',
+        metadata: expect.objectContaining({
+          event_type: 'INCIDENT',
+          data_type: 'event',
+          servicenow_sys_id: 'abc123def456',
+          number: 'INC0012345',
+          category: 'Network',
+          assigned_to: 'John Doe',
+        }) as unknown,
+      });
+      expect(timestampMs(event.eventTime!)).toBe(NOW - 60_000);
+      expect(row.headers.ce_id).toBe(event.eventId);
+    });
+
+    it('maps ticket severities to perceived ones', () => {
+      const severities = ['2 - High', 'moderate', 'low', 'whatever'].map(
+        (severity) => eventOf(incident({ severity })).event.severity,
+      );
+      expect(severities).toEqual([
+        PerceivedSeverity.MAJOR,
+        PerceivedSeverity.MINOR,
+        PerceivedSeverity.WARNING,
+        PerceivedSeverity.INDETERMINATE,
+      ]);
+    });
+
+    it('clears the event under the same alarm id when the incident is resolved, by label or number', () => {
+      const open = eventOf(incident()).event;
+      const resolved = eventOf(incident({ status: 'Resolved', updatedAt: new Date(NOW) })).event;
+      const byNumber = eventOf(
+        incident({ status: 'Résolu', labels: { state_value: '7' }, updatedAt: new Date(NOW) }),
+      ).event;
+      for (const cleared of [resolved, byNumber]) {
+        expect(cleared).toMatchObject({
+          alarmId: open.alarmId,
+          state: AlarmState.CLEARED,
+          severity: PerceivedSeverity.CLEARED,
+        });
+      }
+    });
+
+    it('gives the same update the same event id, distinct from the ticket id and other updates', () => {
+      const [ticket, first] = outboundRecordsOf(incident(), context);
+      const [, again] = outboundRecordsOf(incident(), context);
+      const [, later] = outboundRecordsOf(incident({ updatedAt: new Date(NOW) }), context);
+      expect(again.headers.ce_id).toBe(first.headers.ce_id);
+      expect(first.headers.ce_id).not.toBe(ticket.headers.ce_id);
+      expect(later.headers.ce_id).not.toBe(first.headers.ce_id);
+    });
+
+    it('publishes only the ticket for other tables and for incidents without a site', () => {
+      for (const enriched of [
+        incident({ table: 'change_request' }),
+        { ...incident(), siteCode: '' },
+      ]) {
+        const rows = outboundRecordsOf(enriched, context);
+        expect(rows).toHaveLength(1);
+        expect(rows[0]).toEqual(outboundOf(enriched, context));
+      }
+    });
   });
 });

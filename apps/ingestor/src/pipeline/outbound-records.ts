@@ -10,11 +10,18 @@ import {
   NetworkEventType,
   PerceivedSeverity,
   timestampFromMs,
+  TicketSeverity,
+  TicketStatus,
   Topics,
 } from '@telcomesh/contracts';
 import type { OutboundRecord } from '@telcomesh/messaging';
 import type { AlarmRecord, RejectedItem, SourceRecord } from '../connectors';
-import type { EnrichedRecord, RejectedRecord, RejectReason } from './record-pipeline';
+import type {
+  EnrichedRecord,
+  EnrichedTicket,
+  RejectedRecord,
+  RejectReason,
+} from './record-pipeline';
 import { ticketPriorityOf, ticketSeverityOf, ticketStatusOf, ticketTypeOf } from './ticket-fields';
 
 /** Headers a reject carries besides the envelope, for filtering without decoding the value. */
@@ -229,6 +236,104 @@ export function outboundOf(enriched: EnrichedRecord, context: OutboundContext): 
       };
     }
   }
+}
+
+/** Ticket severity → X.733 perceived severity of the incident's event. */
+const INCIDENT_SEVERITY: Record<TicketSeverity, PerceivedSeverity> = {
+  [TicketSeverity.CRITICAL]: PerceivedSeverity.CRITICAL,
+  [TicketSeverity.HIGH]: PerceivedSeverity.MAJOR,
+  [TicketSeverity.MEDIUM]: PerceivedSeverity.MINOR,
+  [TicketSeverity.LOW]: PerceivedSeverity.WARNING,
+  [TicketSeverity.UNSPECIFIED]: PerceivedSeverity.INDETERMINATE,
+};
+
+/** Statuses after which the incident no longer stands: its event is a clear. */
+const INCIDENT_ENDED = new Set<TicketStatus>([
+  TicketStatus.RESOLVED,
+  TicketStatus.CLOSED,
+  TicketStatus.CANCELED,
+]);
+
+/**
+ * The `telemetry.events.v1` event of an incident ticket (seed "Tickets ITSM": `data_type: event`,
+ * `event_type: INCIDENT`), so event consumers see incidents beside alarms: open → RAISED with the
+ * ticket's severity, resolved/closed/canceled → CLEARED. The proto has no INCIDENT event type yet:
+ * NOTIFICATION, with `metadata.event_type = INCIDENT`. Undefined for other tables and for tickets
+ * without a site (`site_id` is the topic's key).
+ */
+export function incidentEventOf(
+  enriched: EnrichedTicket,
+  context: OutboundContext,
+): OutboundRecord | undefined {
+  const { record } = enriched;
+  if (record.table.trim().toLowerCase() !== 'incident' || enriched.siteCode === '')
+    return undefined;
+  const topic = Topics.TelemetryEvents;
+  // Distinct from the ticket's own ce_id, and as stable: the same ticket update, the same id.
+  const eventId = uuidOfDigest(
+    createHash('sha256')
+      .update(`${context.sourceId}\u0000incident-event|${recordIdentity(record)}`)
+      .digest('hex'),
+  );
+  // The state's label names the status; its stored number is the fallback for unknown labels.
+  let status = ticketStatusOf(record.status);
+  if (status === TicketStatus.UNSPECIFIED && record.labels.state_value !== undefined)
+    status = ticketStatusOf(record.labels.state_value);
+  const ended = INCIDENT_ENDED.has(status);
+  const metadata: Record<string, string> = {
+    ...record.labels,
+    data_type: 'event',
+    event_type: 'INCIDENT',
+    servicenow_table: record.table,
+    servicenow_sys_id: record.ticketId,
+    number: record.number,
+    status: record.status,
+    ticket_severity: record.severity,
+    opened_at: record.openedAt.toISOString(),
+    quality_score: String(enriched.qualityScore),
+  };
+  if (record.priority) metadata.priority = record.priority;
+  if (record.assignedTo) metadata.assigned_to = record.assignedTo;
+  const message = create(topic, {
+    eventId,
+    tenantId: enriched.tenantId,
+    sourceId: context.sourceId,
+    sourceSystem: 'ServiceNow',
+    eventType: NetworkEventType.NOTIFICATION,
+    severity: ended
+      ? PerceivedSeverity.CLEARED
+      : INCIDENT_SEVERITY[ticketSeverityOf(record.severity)],
+    title: record.title,
+    description: record.description,
+    siteId: enriched.siteCode,
+    // The raise and the clear share it, as an alarm's do.
+    alarmId: `incident:${record.ticketId}`,
+    state: ended ? AlarmState.CLEARED : AlarmState.RAISED,
+    alarmType: AlarmType.UNSPECIFIED,
+    eventTime: timestampFromMs(record.updatedAt.getTime()),
+    receivedAt: timestampFromMs(context.receivedAt.getTime()),
+    metadata,
+  });
+  return {
+    topic: topic.name,
+    key: keyOf(topic, message),
+    value: encode(topic, message),
+    headers: headersFor(topic, eventId, enriched.tenantId, record.updatedAt, context),
+  };
+}
+
+/**
+ * Every record published for an accepted record: its own (`outboundOf`), and for an incident
+ * ticket its event on `telemetry.events.v1` too, so both leave in the same outbox batch.
+ */
+export function outboundRecordsOf(
+  enriched: EnrichedRecord,
+  context: OutboundContext,
+): OutboundRecord[] {
+  const primary = outboundOf(enriched, context);
+  if (enriched.kind !== 'ticket') return [primary];
+  const event = incidentEventOf(enriched, context);
+  return event ? [primary, event] : [primary];
 }
 
 /** The topic a record of this kind would have been published on. */

@@ -2,7 +2,7 @@ import type { OutboundRecord } from '@telcomesh/messaging';
 import type { SourceRecord } from '../connectors';
 import {
   JSON_CONTENT_TYPE,
-  outboundOf,
+  outboundRecordsOf,
   rejectOutboundOf,
   rejectRecordOf,
   targetTopicOf,
@@ -59,7 +59,7 @@ export function pushedRowsOf(
   const rejects = [...processed.rejected];
   for (const enriched of processed.accepted) {
     try {
-      rows.push(outboundOf(enriched, context));
+      rows.push(...outboundRecordsOf(enriched, context));
       accepted[enriched.kind] = (accepted[enriched.kind] ?? 0) + 1;
     } catch (error) {
       rejects.push({
@@ -93,12 +93,11 @@ export function pushedRowsOf(
       ),
     );
   });
-  const acceptedCount = Object.values(accepted).reduce((a, b) => a + b, 0);
   return {
     rows,
     accepted,
     rejected,
-    acceptedCount,
-    rejectedCount: rows.length - acceptedCount,
+    acceptedCount: Object.values(accepted).reduce((a, b) => a + b, 0),
+    rejectedCount: Object.values(rejected).reduce((a, b) => a + b, 0),
   };
 }

@@ -7,7 +7,7 @@ import { classifySync, type SyncVerdict } from '../health/connectivity';
 import type { IngestMetrics } from '../health/ingest-metrics';
 import {
   connectorRejectOutboundOf,
-  outboundOf,
+  outboundRecordsOf,
   rejectOutboundOf,
   type OutboundContext,
 } from '../pipeline/outbound-records';
@@ -101,7 +101,7 @@ export class SourceSync {
     let qualitySum = 0;
     for (const enriched of processed.accepted) {
       try {
-        published.push(outboundOf(enriched, context));
+        published.push(...outboundRecordsOf(enriched, context));
         accepted[enriched.kind] = (accepted[enriched.kind] ?? 0) + 1;
         qualitySum += enriched.qualityScore;
       } catch (error) {
@@ -123,7 +123,8 @@ export class SourceSync {
     );
     const connectorRejects = result?.rejectedCount ?? 0;
     if (connectorRejects > 0) rejected.connector_rejected = connectorRejects;
-    const acceptedCount = published.length;
+    // Records, not rows: an incident ticket is published twice (ticket and event).
+    const acceptedCount = Object.values(accepted).reduce((a, b) => a + b, 0);
     const rejectedCount = rejects.length + connectorRejects;
 
     const verdict = classifySync({
