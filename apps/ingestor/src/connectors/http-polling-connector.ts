@@ -12,12 +12,10 @@ import type {
   ConnectorHealth,
   FetchContext,
   FetchResult,
-  RejectedItem,
   SourceConnector,
   SourceRecord,
   StreamCursor,
   StreamStop,
-  SyncCursor,
 } from './connector';
 import { systemClock, type Clock } from './http/clock';
 import {
@@ -33,6 +31,13 @@ import { SecretRedactor } from './http/redaction';
 import { RequestBudget } from './http/request-budget';
 import { SourceError } from './http/source-error';
 import { ItemError } from './item-fields';
+import {
+  PolledSourceHealth,
+  emptySyncState,
+  resumeSyncCursor,
+  streamStopOf,
+  type SyncState,
+} from './polled-source-health';
 
 /** The time range one stream reads in one window: `(since, until]`. */
 export interface StreamWindow {
@@ -73,8 +78,6 @@ export function unexpectedShape(response: SourceResponse, expected: string): Sou
   return new SourceError('parse', `${response.target}: expected ${expected}`);
 }
 
-const MAX_REJECTED_KEPT = 100;
-
 function recordKey(record: SourceRecord): string {
   switch (record.kind) {
     case 'metric':
@@ -84,30 +87,6 @@ function recordKey(record: SourceRecord): string {
     case 'ticket':
       return `${record.ticketId}|${record.updatedAt.getTime()}`;
   }
-}
-
-function isSyncCursor(value: unknown): value is SyncCursor {
-  if (typeof value !== 'object' || value === null) return false;
-  const { version, streams } = value as Partial<SyncCursor>;
-  return version === 1 && typeof streams === 'object' && streams !== null;
-}
-
-function stopOf(stream: string, error: unknown): StreamStop {
-  if (error instanceof SourceError) {
-    const retryAt = error.retryAtMs === undefined ? undefined : new Date(error.retryAtMs);
-    if (error.kind === 'quota_exceeded') {
-      return { stream, reason: 'quota_exceeded', message: error.message, retryAt };
-    }
-    return { stream, reason: 'error', stage: error.stage, message: error.message, retryAt };
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  return { stream, reason: 'error', stage: 'request', message };
-}
-
-interface SyncState {
-  records: SourceRecord[];
-  rejected: RejectedItem[];
-  rejectedCount: number;
 }
 
 /**
@@ -129,17 +108,9 @@ export abstract class HttpPollingConnector<
   protected readonly logger: ConnectorLogger;
   protected readonly redactor = new SecretRedactor();
   private readonly stats = new RequestStats();
+  private readonly sourceHealth: PolledSourceHealth;
   private streamList: PolledStream[] | undefined;
   private connected = false;
-  private state = {
-    healthy: true,
-    errorCount: 0,
-    lastSync: undefined as Date | undefined,
-    lastAttempt: undefined as Date | undefined,
-    lastError: undefined as string | undefined,
-    recordsCollected: 0,
-    quotaExceeded: 0,
-  };
 
   protected constructor(
     private readonly configClass: ClassConstructor<TConfig>,
@@ -148,6 +119,12 @@ export abstract class HttpPollingConnector<
   ) {
     this.clock = deps.clock ?? systemClock;
     this.logger = deps.logger ?? silentLogger;
+    this.sourceHealth = new PolledSourceHealth(
+      deps.sourceId,
+      this.logger,
+      this.redactor,
+      this.stats,
+    );
     this.client = new HttpSourceClient({
       baseUrl: config.base_url,
       auth: createAuthStrategy(
@@ -203,17 +180,8 @@ export abstract class HttpPollingConnector<
 
   async fetch(context: FetchContext = {}): Promise<FetchResult> {
     const startedAt = new Date(this.clock.now());
-    let cursor: SyncCursor = { version: 1, streams: {} };
-    if (context.cursor !== undefined) {
-      if (isSyncCursor(context.cursor))
-        cursor = { version: 1, streams: { ...context.cursor.streams } };
-      else
-        this.logger.warn(
-          { sourceId: this.deps.sourceId },
-          'cursor is not a version-1 sync cursor; starting over',
-        );
-    }
-    const sync: SyncState = { records: [], rejected: [], rejectedCount: 0 };
+    const cursor = resumeSyncCursor(context.cursor, this.logger, this.deps.sourceId);
+    const sync = emptySyncState();
     const stops: StreamStop[] = [];
     // Streams stopped mid-window go first, so under a tight budget the first stream's new windows
     // cannot starve the others.
@@ -232,7 +200,7 @@ export abstract class HttpPollingConnector<
       // The budget and an abort stop every stream; an error or a limit only its own.
       if (outcome.stop.reason === 'quota_exceeded' || context.signal?.aborted) break;
     }
-    this.recordSync(startedAt, sync.records.length, stops);
+    this.sourceHealth.recordSync(startedAt, sync.records.length, stops);
     return {
       records: sync.records,
       cursor,
@@ -243,10 +211,8 @@ export abstract class HttpPollingConnector<
     };
   }
 
-  async testConnection(): Promise<ConnectionTestResult> {
-    const started = performance.now();
-    const elapsed = () => Math.round(performance.now() - started);
-    try {
+  testConnection(): Promise<ConnectionTestResult> {
+    return this.sourceHealth.testConnection(async () => {
       await this.client.authenticate(undefined, false);
       const stream = this.probeStream(this.streams);
       const now = this.clock.now();
@@ -256,67 +222,17 @@ export abstract class HttpPollingConnector<
         retry: false,
       });
       stream.readPage(response.json(), response);
-      this.state.healthy = true;
-      return {
-        ok: true,
-        stage: 'parse',
-        message: `${response.target} answered ${response.status} in ${response.latencyMs} ms`,
-        latencyMs: elapsed(),
-      };
-    } catch (error) {
-      const failure =
-        error instanceof SourceError
-          ? error
-          : new SourceError(
-              'http',
-              this.redactor.redact(error instanceof Error ? error.message : String(error)),
-            );
-      this.state.healthy = false;
-      this.state.lastError = failure.message;
-      return { ok: false, stage: failure.stage, message: failure.message, latencyMs: elapsed() };
-    }
+      return response;
+    });
   }
 
   health(): ConnectorHealth {
-    return {
-      healthy: this.state.healthy,
-      lastSync: this.state.lastSync,
-      lastAttempt: this.state.lastAttempt,
-      errorCount: this.state.errorCount,
-      requests: this.stats.requests,
-      errors: this.stats.errors,
-      lastError: this.state.lastError ?? this.stats.lastError,
-      lastResponseTimeMs: this.stats.lastResponseTimeMs,
-      averageResponseTimeMs: this.stats.averageResponseTimeMs,
-      recordsCollected: this.state.recordsCollected,
-      quotaExceeded: this.state.quotaExceeded,
-    };
+    return this.sourceHealth.report();
   }
 
   async close(): Promise<void> {
     this.connected = false;
     await this.client.close();
-  }
-
-  private recordSync(startedAt: Date, records: number, stops: StreamStop[]): void {
-    const state = this.state;
-    state.lastAttempt = startedAt;
-    state.recordsCollected = records;
-    if (stops.some((stop) => stop.reason === 'quota_exceeded')) state.quotaExceeded++;
-    const failed = stops.find((stop) => stop.reason === 'error');
-    if (failed) {
-      state.healthy = false;
-      state.errorCount++;
-      state.lastError = failed.message;
-      this.logger.warn(
-        { sourceId: this.deps.sourceId, stream: failed.stream, stage: failed.stage },
-        failed.message,
-      );
-    } else {
-      state.healthy = true;
-      state.errorCount = 0;
-      state.lastSync = startedAt;
-    }
   }
 
   private async pollStream(
@@ -359,7 +275,7 @@ export abstract class HttpPollingConnector<
         });
         page = stream.readPage(response.json(), response);
       } catch (error) {
-        return { cursor: here, stop: stopOf(stream.name, error) };
+        return { cursor: here, stop: streamStopOf(stream.name, error) };
       }
       deduplicating ||= stream.paging.overlaps?.(position) === true;
       let seen: Set<string> | undefined;
@@ -389,7 +305,7 @@ export abstract class HttpPollingConnector<
           // Any failure on one item (an ItemError, or a TypeError from a shape nobody expected)
           // skips that item only.
           const reason = error instanceof ItemError ? error.message : String(error);
-          this.reject(
+          this.sourceHealth.reject(
             sync,
             stream.name,
             `${stream.name} item ${index} of page ${position ?? 'first'}: ${reason}`,
@@ -406,7 +322,7 @@ export abstract class HttpPollingConnector<
       try {
         next = stream.paging.next(position, page.info);
       } catch (error) {
-        return { cursor: here, stop: stopOf(stream.name, error) };
+        return { cursor: here, stop: streamStopOf(stream.name, error) };
       }
       if (next === undefined) return { cursor: { since: until } };
       position = next;
@@ -423,11 +339,5 @@ export abstract class HttpPollingConnector<
         };
       }
     }
-  }
-
-  private reject(sync: SyncState, stream: string, reason: string): void {
-    sync.rejectedCount++;
-    if (sync.rejected.length < MAX_REJECTED_KEPT)
-      sync.rejected.push({ stream, reason: this.redactor.redact(reason) });
   }
 }

@@ -9,20 +9,41 @@ import {
   type JiraFieldMapping,
   type JiraHistory,
 } from './jira-ticket.mapping';
-import { OAuthSession } from './oauth-session';
-import { retryPolicyOf, trimBaseUrl } from './ticket-adapter.config';
+import { trimBaseUrl } from './ticket-adapter.config';
 import {
-  TicketHttpClient,
   silentTicketLogger,
-  systemTicketClock,
   type TicketAdapterDeps,
   type TicketAdapterLogger,
-  type TicketAuth,
+  type TicketHttpClient,
 } from './ticket-http-client';
+import { ticketSystemClient, type TicketCredentials } from './ticket-system-client';
 import { TicketRecordError } from './ticket-system-error';
 
 const JIRA_KEY = /^[A-Z][A-Z0-9_]*-[1-9]\d*$/;
 const CHANGELOG_PAGE = 100;
+
+/** Atlassian OAuth 2.0 (3LO): refresh-token grants, sent as JSON. */
+function jiraOAuth(c: JiraTicketAdapterConfig): TicketCredentials {
+  const tokenUrl = new URL(c.tokenUrl);
+  return {
+    kind: 'oauth',
+    refreshToken: c.refreshToken,
+    grants: {
+      refresh: (refreshToken) => ({
+        method: 'POST',
+        url: tokenUrl,
+        body: {
+          json: {
+            grant_type: 'refresh_token',
+            client_id: c.clientId,
+            client_secret: c.clientSecret,
+            refresh_token: refreshToken,
+          },
+        },
+      }),
+    },
+  };
+}
 
 /**
  * Reads Jira Cloud / Service Management: a saved filter (by id) or JQL, paged through
@@ -50,46 +71,14 @@ export class JiraTicketAdapter implements TicketSystemAdapter {
       categoryField: c.categoryField,
       customerField: c.customerField,
     };
-    const clock = deps.clock ?? systemTicketClock;
-    const secrets = [c.apiToken, c.clientSecret, c.refreshToken].filter(
-      (s): s is string => s !== undefined,
-    );
-    let auth: TicketAuth;
-    if (c.auth === 'basic') {
-      const header = `Basic ${Buffer.from(`${c.email ?? ''}:${c.apiToken ?? ''}`).toString('base64')}`;
-      secrets.push(header.slice(6));
-      auth = { authorization: () => Promise.resolve(header), secrets: () => [] };
-    } else {
-      const tokenUrl = new URL(c.tokenUrl);
-      auth = new OAuthSession({
-        http: () => this.http,
-        clock,
-        refreshToken: c.refreshToken,
-        onRefreshToken: deps.onRefreshToken,
-        grants: {
-          refresh: (refreshToken) => ({
-            method: 'POST',
-            url: tokenUrl,
-            body: {
-              json: {
-                grant_type: 'refresh_token',
-                client_id: c.clientId,
-                client_secret: c.clientSecret,
-                refresh_token: refreshToken,
-              },
-            },
-          }),
-        },
-      });
-    }
-    this.http = new TicketHttpClient({
+    this.http = ticketSystemClient({
       system: this.system,
-      retry: retryPolicyOf(c),
-      auth,
-      clock,
+      settings: c,
+      credentials:
+        c.auth === 'basic' ? { kind: 'basic', user: c.email, password: c.apiToken } : jiraOAuth(c),
+      secrets: [c.apiToken, c.clientSecret, c.refreshToken],
+      deps,
       logger: this.logger,
-      random: deps.random,
-      secrets,
     });
   }
 

@@ -1,6 +1,5 @@
 import type { AgentTicket } from '@telcomesh/ticket-agent-protocol';
 import type { TicketQuery, TicketSystemAdapter } from '../ticket-system-adapter';
-import { OAuthSession } from './oauth-session';
 import {
   SERVICENOW_TABLE_DEFAULTS,
   parseServiceNowTicketAdapterConfig,
@@ -15,15 +14,14 @@ import {
   type ServiceNowAudit,
   type ServiceNowMapping,
 } from './servicenow-ticket.mapping';
-import { retryPolicyOf, trimBaseUrl } from './ticket-adapter.config';
+import { trimBaseUrl } from './ticket-adapter.config';
 import {
-  TicketHttpClient,
   silentTicketLogger,
-  systemTicketClock,
   type TicketAdapterDeps,
   type TicketAdapterLogger,
-  type TicketAuth,
+  type TicketHttpClient,
 } from './ticket-http-client';
+import { ticketSystemClient, type TicketCredentials } from './ticket-system-client';
 import { TicketRecordError, TicketSystemError } from './ticket-system-error';
 
 const AUDIT_PAGE = 1000;
@@ -31,6 +29,33 @@ const AUDIT_PAGE = 1000;
 const IN_CHUNK = 100;
 const NUMBER = /^[A-Za-z0-9_.-]+$/;
 const SYS_ID = /^[0-9a-f]{32}$/;
+
+/** ServiceNow OAuth 2.0 at `/oauth_token.do`: refresh-token grants, and the password grant when
+ * the config has a user (form-encoded). */
+function serviceNowOAuth(c: ServiceNowTicketAdapterConfig, instanceUrl: string): TicketCredentials {
+  const tokenUrl = new URL(`${instanceUrl}/oauth_token.do`);
+  const client = { client_id: c.clientId ?? '', client_secret: c.clientSecret ?? '' };
+  const { username, password } = c;
+  return {
+    kind: 'oauth',
+    refreshToken: c.refreshToken,
+    grants: {
+      refresh: (refreshToken) => ({
+        method: 'POST',
+        url: tokenUrl,
+        body: { form: { grant_type: 'refresh_token', ...client, refresh_token: refreshToken } },
+      }),
+      password:
+        username !== undefined && password !== undefined
+          ? () => ({
+              method: 'POST',
+              url: tokenUrl,
+              body: { form: { grant_type: 'password', ...client, username, password } },
+            })
+          : undefined,
+    },
+  };
+}
 
 /**
  * Reads a ServiceNow task table (incident, sc_request, change_request, problem) through the
@@ -61,49 +86,16 @@ export class ServiceNowTicketAdapter implements TicketSystemAdapter {
     this.customerField = c.customerField ?? defaults.customerField;
     this.resolvedAtField = c.resolvedAtField ?? defaults.resolvedAtField;
     if (c.stateLabels) this.stateLabels = new Map(Object.entries(c.stateLabels));
-    const clock = deps.clock ?? systemTicketClock;
-    const secrets = [c.password, c.clientSecret, c.refreshToken].filter(
-      (s): s is string => s !== undefined,
-    );
-    let auth: TicketAuth;
-    if (c.auth === 'basic') {
-      const header = `Basic ${Buffer.from(`${c.username ?? ''}:${c.password ?? ''}`).toString('base64')}`;
-      secrets.push(header.slice(6));
-      auth = { authorization: () => Promise.resolve(header), secrets: () => [] };
-    } else {
-      const tokenUrl = new URL(`${this.instanceUrl}/oauth_token.do`);
-      const client = { client_id: c.clientId ?? '', client_secret: c.clientSecret ?? '' };
-      const { username, password } = c;
-      auth = new OAuthSession({
-        http: () => this.http,
-        clock,
-        refreshToken: c.refreshToken,
-        onRefreshToken: deps.onRefreshToken,
-        grants: {
-          refresh: (refreshToken) => ({
-            method: 'POST',
-            url: tokenUrl,
-            body: { form: { grant_type: 'refresh_token', ...client, refresh_token: refreshToken } },
-          }),
-          password:
-            username !== undefined && password !== undefined
-              ? () => ({
-                  method: 'POST',
-                  url: tokenUrl,
-                  body: { form: { grant_type: 'password', ...client, username, password } },
-                })
-              : undefined,
-        },
-      });
-    }
-    this.http = new TicketHttpClient({
+    this.http = ticketSystemClient({
       system: this.system,
-      retry: retryPolicyOf(c),
-      auth,
-      clock,
+      settings: c,
+      credentials:
+        c.auth === 'basic'
+          ? { kind: 'basic', user: c.username, password: c.password }
+          : serviceNowOAuth(c, this.instanceUrl),
+      secrets: [c.password, c.clientSecret, c.refreshToken],
+      deps,
       logger: this.logger,
-      random: deps.random,
-      secrets,
     });
   }
 

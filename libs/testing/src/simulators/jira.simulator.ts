@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Server } from 'node:http';
+import { ResponseFaults } from './response-faults';
 import {
   SimulatorServer,
   withHeaders,
@@ -833,11 +834,8 @@ export class JiraSimulator extends SimulatorServer<JiraSimulatedIssue> {
   private readonly filters: Map<string, { name: string; jql: string }>;
   private readonly accessTokens = new Map<string, AccessToken>();
   private refreshToken: string | undefined;
-  private readonly delays: number[] = [];
-  private malformed = 0;
-  private readonly pendingTimers = new Set<NodeJS.Timeout>();
+  private readonly faults = new ResponseFaults();
   private historyId = 100000;
-  private delaysInstalled = false;
 
   constructor(private readonly options: JiraSimulatorOptions) {
     super();
@@ -901,28 +899,22 @@ export class JiraSimulator extends SimulatorServer<JiraSimulatedIssue> {
 
   /** The next `count` requests are answered only after `ms` milliseconds. */
   delayNext(count: number, ms: number): void {
-    for (let i = 0; i < count; i++) this.delays.push(ms);
+    this.faults.delayNext(count, ms);
   }
 
   /** The next `count` successful JSON answers are cut in half (malformed JSON). */
   malformNext(count: number): void {
-    this.malformed += count;
+    this.faults.malformNext(count);
   }
 
   override async start(): Promise<string> {
     const url = await super.start();
-    if (!this.delaysInstalled) {
-      // SimulatorServer answers synchronously; slow answers wrap its request listener.
-      const server = this['server'] as Server;
-      this.delaysInstalled = installDelays(server, this.delays, this.pendingTimers);
-    }
+    this.faults.install(this['server'] as Server);
     return url;
   }
 
   override async stop(): Promise<void> {
-    for (const timer of this.pendingTimers) clearTimeout(timer);
-    this.pendingTimers.clear();
-    this.delaysInstalled = false;
+    this.faults.cancelPending();
     await super.stop();
   }
 
@@ -933,8 +925,7 @@ export class JiraSimulator extends SimulatorServer<JiraSimulatedIssue> {
     this.apiToken = this.options.apiToken;
     this.refreshToken = this.options.oauth?.refreshToken;
     this.accessTokens.clear();
-    this.delays.length = 0;
-    this.malformed = 0;
+    this.faults.reset();
     this.filters.clear();
     for (const [id, filter] of Object.entries(this.options.filters ?? {}))
       this.filters.set(id, filter);
@@ -958,13 +949,7 @@ export class JiraSimulator extends SimulatorServer<JiraSimulatedIssue> {
   }
 
   protected handle(request: JiraRecordedRequest): Reply {
-    const reply = this.route(request);
-    if (this.malformed > 0 && reply.status === 200 && typeof reply.body === 'object') {
-      this.malformed--;
-      const text = JSON.stringify(reply.body);
-      return { ...reply, body: text.slice(0, Math.ceil(text.length / 2)) };
-    }
-    return reply;
+    return this.faults.apply(this.route(request));
   }
 
   private route(request: JiraRecordedRequest): Reply {
@@ -1410,28 +1395,6 @@ function decodePageToken(token: string, jql: string): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Holds each request back by the next queued delay, then hands it to the simulator. */
-function installDelays(server: Server, delays: number[], timers: Set<NodeJS.Timeout>): boolean {
-  const listeners = server.listeners('request') as ((
-    req: IncomingMessage,
-    res: ServerResponse,
-  ) => void)[];
-  server.removeAllListeners('request');
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const delay = delays.shift();
-    if (delay === undefined) {
-      for (const listener of listeners) listener(req, res);
-      return;
-    }
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      for (const listener of listeners) listener(req, res);
-    }, delay);
-    timers.add(timer);
-  });
-  return true;
 }
 
 /** Structural ADF check: a version-1 doc of typed nodes, with no empty text nodes. */

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Server } from 'node:http';
+import { ResponseFaults } from './response-faults';
 import {
   SimulatorServer,
   withHeaders,
@@ -581,10 +582,7 @@ export class ServiceNowSimulator extends SimulatorServer<ServiceNowSimulatedInci
   private readonly checkpoints = new Map<string, number>();
   private readonly accessTokens = new Map<string, AccessToken>();
   private readonly refreshTokens = new Map<string, AccessToken>();
-  private readonly delays: number[] = [];
-  private readonly pendingTimers = new Set<NodeJS.Timeout>();
-  private malformed = 0;
-  private delaysInstalled = false;
+  private readonly faults = new ResponseFaults();
 
   constructor(private readonly options: ServiceNowSimulatorOptions) {
     super();
@@ -640,28 +638,22 @@ export class ServiceNowSimulator extends SimulatorServer<ServiceNowSimulatedInci
 
   /** The next `count` requests are answered only after `ms` milliseconds. */
   delayNext(count: number, ms: number): void {
-    for (let i = 0; i < count; i++) this.delays.push(ms);
+    this.faults.delayNext(count, ms);
   }
 
   /** The next `count` successful JSON answers are cut in half (malformed JSON). */
   malformNext(count: number): void {
-    this.malformed += count;
+    this.faults.malformNext(count);
   }
 
   override async start(): Promise<string> {
     const url = await super.start();
-    if (!this.delaysInstalled) {
-      // SimulatorServer answers synchronously; slow answers wrap its request listener.
-      const server = this['server'] as Server;
-      this.delaysInstalled = installDelays(server, this.delays, this.pendingTimers);
-    }
+    this.faults.install(this['server'] as Server);
     return url;
   }
 
   override async stop(): Promise<void> {
-    for (const timer of this.pendingTimers) clearTimeout(timer);
-    this.pendingTimers.clear();
-    this.delaysInstalled = false;
+    this.faults.cancelPending();
     await super.stop();
   }
 
@@ -671,8 +663,7 @@ export class ServiceNowSimulator extends SimulatorServer<ServiceNowSimulatedInci
     super.reset();
     this.accessTokens.clear();
     this.refreshTokens.clear();
-    this.delays.length = 0;
-    this.malformed = 0;
+    this.faults.reset();
     this.seedRecords();
   }
 
@@ -696,13 +687,7 @@ export class ServiceNowSimulator extends SimulatorServer<ServiceNowSimulatedInci
   }
 
   protected handle(request: ServiceNowRecordedRequest): Reply {
-    const reply = this.route(request);
-    if (this.malformed > 0 && reply.status === 200 && typeof reply.body === 'object') {
-      this.malformed--;
-      const text = JSON.stringify(reply.body);
-      return { ...reply, body: text.slice(0, Math.ceil(text.length / 2)) };
-    }
-    return reply;
+    return this.faults.apply(this.route(request));
   }
 
   private route(request: ServiceNowRecordedRequest): Reply {
@@ -1324,26 +1309,4 @@ export class ServiceNowSimulator extends SimulatorServer<ServiceNowSimulatedInci
       this.applyChanges(table, row, { state: next }, at, user);
     }
   }
-}
-
-/** Holds each request back by the next queued delay, then hands it to the simulator. */
-function installDelays(server: Server, delays: number[], timers: Set<NodeJS.Timeout>): boolean {
-  const listeners = server.listeners('request') as ((
-    req: IncomingMessage,
-    res: ServerResponse,
-  ) => void)[];
-  server.removeAllListeners('request');
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const delay = delays.shift();
-    if (delay === undefined) {
-      for (const listener of listeners) listener(req, res);
-      return;
-    }
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      for (const listener of listeners) listener(req, res);
-    }, delay);
-    timers.add(timer);
-  });
-  return true;
 }

@@ -13,13 +13,13 @@ import {
 } from '../item-fields';
 import {
   HttpPollingConnector,
-  pageRequest,
   unexpectedShape,
   type PolledStream,
 } from '../http-polling-connector';
 import { offsetPaging } from '../http/pagination';
 import { lastRdnValue, technologyOfObject } from './managed-object-names';
-import { OssConnectionConfig, OssRecordFilter, type OssVendor } from './oss-config';
+import { OssConnectionConfig, type OssVendor } from './oss-config';
+import { ossStreams } from './oss-streams';
 import { siteFilterValues } from './site-filter';
 
 export const ENM_PM_ENDPOINT = '/pm/measurements';
@@ -118,7 +118,6 @@ export class EricssonEnmConnector extends HttpPollingConnector<EricssonEnmConfig
 
   protected createStreams(): PolledStream[] {
     const config = this.config;
-    const filter = new OssRecordFilter(config, true);
     const paging = offsetPaging({ limit: config.page_size });
     const sites = {
       region: siteFilterValues(config.site_filter, 'region'),
@@ -140,50 +139,30 @@ export class EricssonEnmConnector extends HttpPollingConnector<EricssonEnmConfig
           info: { count: items.length, total: typeof total === 'number' ? total : undefined },
         };
       };
-    const streams: PolledStream[] = [];
-    if (config.endpoints.includes(ENM_PM_ENDPOINT)) {
-      streams.push({
-        name: 'metrics',
-        paging,
-        lagMs: config.measurement_delay_seconds * 1000,
-        firstSince: (until) => until - config.initial_lookback_minutes * 60_000,
-        request: ({ since, until }, page) =>
-          pageRequest(
-            ENM_PM_ENDPOINT,
-            {
-              ...window(since, until),
-              ...sites,
-              technology: config.technologies?.join(','),
-              measurementType: config.measurement_types?.join(','),
-            },
-            page,
-          ),
+    return ossStreams(
+      config,
+      paging,
+      {
+        path: ENM_PM_ENDPOINT,
+        query: ({ since, until }) => ({
+          ...window(since, until),
+          ...sites,
+          technology: config.technologies?.join(','),
+          measurementType: config.measurement_types?.join(','),
+        }),
         readPage: readPage('measurements'),
-        toRecord: (item) => {
-          const record = enmMeasurement(item);
-          return filter.metric(record) ? record : undefined;
-        },
-      });
-    }
-    if (config.endpoints.includes(ENM_FM_ENDPOINT)) {
-      streams.push({
-        name: 'alarms',
-        paging,
-        lagMs: 0,
-        limit: config.max_alarms,
-        request: ({ since, until }, page) =>
-          pageRequest(
-            ENM_FM_ENDPOINT,
-            { ...window(since, until), ...sites, orderBy: 'lastUpdated' },
-            page,
-          ),
+        toRecord: enmMeasurement,
+      },
+      {
+        path: ENM_FM_ENDPOINT,
+        query: ({ since, until }) => ({
+          ...window(since, until),
+          ...sites,
+          orderBy: 'lastUpdated',
+        }),
         readPage: readPage('alarms'),
-        toRecord: (item) => {
-          const record = enmAlarm(item);
-          return filter.alarm(record) ? record : undefined;
-        },
-      });
-    }
-    return streams;
+        toRecord: enmAlarm,
+      },
+    );
   }
 }

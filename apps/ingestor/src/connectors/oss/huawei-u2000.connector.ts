@@ -2,7 +2,6 @@ import type { SessionDialect } from '../connection-config';
 import type { AlarmRecord, ConnectorDeps, MetricRecord, PerceivedSeverity } from '../connector';
 import {
   HttpPollingConnector,
-  pageRequest,
   unexpectedShape,
   type PolledStream,
 } from '../http-polling-connector';
@@ -20,7 +19,8 @@ import {
   textField,
 } from '../item-fields';
 import { technologyOfObject } from './managed-object-names';
-import { OssConnectionConfig, OssRecordFilter, type OssVendor } from './oss-config';
+import { OssConnectionConfig, type OssVendor } from './oss-config';
+import { ossStreams } from './oss-streams';
 import { siteFilterValues } from './site-filter';
 
 export const U2000_PM_ENDPOINT = '/restconf/data/performance';
@@ -165,7 +165,6 @@ export class HuaweiU2000Connector extends HttpPollingConnector<HuaweiU2000Config
 
   protected createStreams(): PolledStream[] {
     const config = this.config;
-    const filter = new OssRecordFilter(config, true);
     const paging = pageNumberPaging({
       size: config.page_size,
       pageParam: 'offset',
@@ -192,37 +191,21 @@ export class HuaweiU2000Connector extends HttpPollingConnector<HuaweiU2000Config
           info: { count: items.length, total: Number.isFinite(total) ? total : undefined },
         };
       };
-    const streams: PolledStream[] = [];
-    if (config.endpoints.includes(U2000_PM_ENDPOINT)) {
-      streams.push({
-        name: 'metrics',
-        paging,
-        lagMs: config.measurement_delay_seconds * 1000,
-        firstSince: (until) => until - config.initial_lookback_minutes * 60_000,
-        request: ({ since, until }, page) =>
-          pageRequest(U2000_PM_ENDPOINT, { ...window(since, until), ...sites }, page),
+    return ossStreams(
+      config,
+      paging,
+      {
+        path: U2000_PM_ENDPOINT,
+        query: ({ since, until }) => ({ ...window(since, until), ...sites }),
         readPage: readPage(PM_CONTAINER, 'record'),
-        toRecord: (item) => {
-          const record = u2000Measurement(item);
-          return filter.metric(record) ? record : undefined;
-        },
-      });
-    }
-    if (config.endpoints.includes(U2000_FM_ENDPOINT)) {
-      streams.push({
-        name: 'alarms',
-        paging,
-        lagMs: 0,
-        limit: config.max_alarms,
-        request: ({ since, until }, page) =>
-          pageRequest(U2000_FM_ENDPOINT, { ...window(since, until), ...sites }, page),
+        toRecord: u2000Measurement,
+      },
+      {
+        path: U2000_FM_ENDPOINT,
+        query: ({ since, until }) => ({ ...window(since, until), ...sites }),
         readPage: readPage(FM_CONTAINER, 'alarm'),
-        toRecord: (item) => {
-          const record = u2000Alarm(item);
-          return filter.alarm(record) ? record : undefined;
-        },
-      });
-    }
-    return streams;
+        toRecord: u2000Alarm,
+      },
+    );
   }
 }

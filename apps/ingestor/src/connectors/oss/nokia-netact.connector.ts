@@ -1,7 +1,6 @@
 import type { AlarmRecord, ConnectorDeps, MetricRecord } from '../connector';
 import {
   HttpPollingConnector,
-  pageRequest,
   unexpectedShape,
   type PolledStream,
 } from '../http-polling-connector';
@@ -20,7 +19,8 @@ import {
   textField,
 } from '../item-fields';
 import { lastRdnValue, technologyOfObject } from './managed-object-names';
-import { OssConnectionConfig, OssRecordFilter, type OssVendor } from './oss-config';
+import { OssConnectionConfig, type OssVendor } from './oss-config';
+import { ossStreams } from './oss-streams';
 import { siteFilterValues } from './site-filter';
 
 export const NETACT_PM_ENDPOINT = '/rest/api/v1/measurements';
@@ -124,7 +124,6 @@ export class NokiaNetActConnector extends HttpPollingConnector<NokiaNetActConfig
 
   protected createStreams(): PolledStream[] {
     const config = this.config;
-    const filter = new OssRecordFilter(config, true);
     const paging = nextLinkPaging({ size: config.page_size, sizeParam: 'pageSize' });
     const sites = {
       region: siteFilterValues(config.site_filter, 'region'),
@@ -140,51 +139,31 @@ export class NokiaNetActConnector extends HttpPollingConnector<NokiaNetActConfig
         info: { count: items.length, nextLink: typeof next === 'string' ? next : undefined },
       };
     };
-    const streams: PolledStream[] = [];
-    if (config.endpoints.includes(NETACT_PM_ENDPOINT)) {
-      streams.push({
-        name: 'metrics',
-        paging,
-        lagMs: config.measurement_delay_seconds * 1000,
-        firstSince: (until) => until - config.initial_lookback_minutes * 60_000,
-        request: ({ since, until }, page) =>
-          pageRequest(
-            NETACT_PM_ENDPOINT,
-            {
-              startTime: since?.toISOString(),
-              endTime: until.toISOString(),
-              ...sites,
-              technology: config.technologies?.map((t) => NETACT_TECHNOLOGY[t] ?? t).join(','),
-              kpi: config.measurement_types?.join(','),
-            },
-            page,
-          ),
+    return ossStreams(
+      config,
+      paging,
+      {
+        path: NETACT_PM_ENDPOINT,
+        query: ({ since, until }) => ({
+          startTime: since?.toISOString(),
+          endTime: until.toISOString(),
+          ...sites,
+          technology: config.technologies?.map((t) => NETACT_TECHNOLOGY[t] ?? t).join(','),
+          kpi: config.measurement_types?.join(','),
+        }),
         readPage,
-        toRecord: (item) => {
-          const record = netActMeasurement(item);
-          return filter.metric(record) ? record : undefined;
-        },
-      });
-    }
-    if (config.endpoints.includes(NETACT_FM_ENDPOINT)) {
-      streams.push({
-        name: 'alarms',
-        paging,
-        lagMs: 0,
-        limit: config.max_alarms,
-        request: ({ since, until }, page) =>
-          pageRequest(
-            NETACT_FM_ENDPOINT,
-            { changedAfter: since?.toISOString(), changedBefore: until.toISOString(), ...sites },
-            page,
-          ),
+        toRecord: netActMeasurement,
+      },
+      {
+        path: NETACT_FM_ENDPOINT,
+        query: ({ since, until }) => ({
+          changedAfter: since?.toISOString(),
+          changedBefore: until.toISOString(),
+          ...sites,
+        }),
         readPage,
-        toRecord: (item) => {
-          const record = netActAlarm(item);
-          return filter.alarm(record) ? record : undefined;
-        },
-      });
-    }
-    return streams;
+        toRecord: netActAlarm,
+      },
+    );
   }
 }

@@ -5,12 +5,9 @@ import type {
   ConnectorHealth,
   FetchContext,
   FetchResult,
-  RejectedItem,
   SourceConnector,
-  SourceRecord,
   StreamCursor,
   StreamStop,
-  SyncCursor,
 } from '../connector';
 import { systemClock, type Clock } from '../http/clock';
 import {
@@ -22,6 +19,13 @@ import {
 } from '../http/http-source-client';
 import { SecretRedactor } from '../http/redaction';
 import { SourceError } from '../http/source-error';
+import {
+  PolledSourceHealth,
+  emptySyncState,
+  resumeSyncCursor,
+  streamStopOf,
+  type SyncState,
+} from '../polled-source-health';
 import { createServiceNowClient, tablePath } from './servicenow-client';
 import { ServiceNowConfig, type ServiceNowTable } from './servicenow-config';
 import {
@@ -37,23 +41,10 @@ import {
 import { ServiceNowWriteBack } from './servicenow-write-back';
 
 export const SERVICENOW_SOURCE_TYPE = 'itsm_servicenow';
-const MAX_REJECTED_KEPT = 100;
-
-interface SyncState {
-  records: SourceRecord[];
-  rejected: RejectedItem[];
-  rejectedCount: number;
-}
 
 interface TablePage {
   items: readonly unknown[];
   total?: number;
-}
-
-function isSyncCursor(value: unknown): value is SyncCursor {
-  if (typeof value !== 'object' || value === null) return false;
-  const { version, streams } = value as Partial<SyncCursor>;
-  return version === 1 && typeof streams === 'object' && streams !== null;
 }
 
 /** A table's cursor: `since` is the watermark's sys_updated_on (ISO), `position` its sys_id. */
@@ -68,18 +59,6 @@ function cursorOf(watermark: TableWatermark | undefined): StreamCursor {
   if (watermark === undefined) return {};
   const at = parseGlideTime(watermark.updatedOn) as Date;
   return { since: at.toISOString(), position: watermark.sysId };
-}
-
-function stopOf(stream: string, error: unknown): StreamStop {
-  if (error instanceof SourceError) {
-    const retryAt = error.retryAtMs === undefined ? undefined : new Date(error.retryAtMs);
-    if (error.kind === 'quota_exceeded') {
-      return { stream, reason: 'quota_exceeded', message: error.message, retryAt };
-    }
-    return { stream, reason: 'error', stage: error.stage, message: error.message, retryAt };
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  return { stream, reason: 'error', stage: 'request', message };
 }
 
 /**
@@ -106,16 +85,8 @@ export class ServiceNowConnector implements SourceConnector<ServiceNowConfig> {
   private readonly logger: ConnectorLogger;
   private readonly redactor = new SecretRedactor();
   private readonly stats = new RequestStats();
+  private readonly sourceHealth: PolledSourceHealth;
   private connected = false;
-  private state = {
-    healthy: true,
-    errorCount: 0,
-    lastSync: undefined as Date | undefined,
-    lastAttempt: undefined as Date | undefined,
-    lastError: undefined as string | undefined,
-    recordsCollected: 0,
-    quotaExceeded: 0,
-  };
 
   constructor(
     readonly config: ServiceNowConfig,
@@ -123,6 +94,12 @@ export class ServiceNowConnector implements SourceConnector<ServiceNowConfig> {
   ) {
     this.clock = deps.clock ?? systemClock;
     this.logger = deps.logger ?? silentLogger;
+    this.sourceHealth = new PolledSourceHealth(
+      deps.sourceId,
+      this.logger,
+      this.redactor,
+      this.stats,
+    );
     this.client = createServiceNowClient(config, deps, this.redactor, this.stats);
   }
 
@@ -143,19 +120,10 @@ export class ServiceNowConnector implements SourceConnector<ServiceNowConfig> {
 
   async fetch(context: FetchContext = {}): Promise<FetchResult> {
     const startedAt = new Date(this.clock.now());
-    let cursor: SyncCursor = { version: 1, streams: {} };
-    if (context.cursor !== undefined) {
-      if (isSyncCursor(context.cursor))
-        cursor = { version: 1, streams: { ...context.cursor.streams } };
-      else
-        this.logger.warn(
-          { sourceId: this.deps.sourceId },
-          'cursor is not a version-1 sync cursor; starting over',
-        );
-    }
+    const cursor = resumeSyncCursor(context.cursor, this.logger, this.deps.sourceId);
     const settled = Math.floor((this.clock.now() - this.config.settle_seconds * 1000) / 1000);
     const until = glideTime(settled * 1000);
-    const sync: SyncState = { records: [], rejected: [], rejectedCount: 0 };
+    const sync = emptySyncState();
     const stops: StreamStop[] = [];
     const full = this.config.sync_mode === 'full';
     for (const table of this.config.tables) {
@@ -177,7 +145,7 @@ export class ServiceNowConnector implements SourceConnector<ServiceNowConfig> {
       // Every table read through: the next sync starts a new pass.
       for (const table of this.config.tables) cursor.streams[table] = {};
     }
-    this.recordSync(startedAt, sync.records.length, stops);
+    this.sourceHealth.recordSync(startedAt, sync.records.length, stops);
     return {
       records: sync.records,
       cursor,
@@ -188,10 +156,8 @@ export class ServiceNowConnector implements SourceConnector<ServiceNowConfig> {
     };
   }
 
-  async testConnection(): Promise<ConnectionTestResult> {
-    const started = performance.now();
-    const elapsed = () => Math.round(performance.now() - started);
-    try {
+  testConnection(): Promise<ConnectionTestResult> {
+    return this.sourceHealth.testConnection(async () => {
       await this.client.authenticate(undefined, false);
       const table = this.config.tables[0];
       const response = await this.client.send({
@@ -200,41 +166,12 @@ export class ServiceNowConnector implements SourceConnector<ServiceNowConfig> {
         retry: false,
       });
       this.readPage(response);
-      this.state.healthy = true;
-      return {
-        ok: true,
-        stage: 'parse',
-        message: `${response.target} answered ${response.status} in ${response.latencyMs} ms`,
-        latencyMs: elapsed(),
-      };
-    } catch (error) {
-      const failure =
-        error instanceof SourceError
-          ? error
-          : new SourceError(
-              'http',
-              this.redactor.redact(error instanceof Error ? error.message : String(error)),
-            );
-      this.state.healthy = false;
-      this.state.lastError = failure.message;
-      return { ok: false, stage: failure.stage, message: failure.message, latencyMs: elapsed() };
-    }
+      return response;
+    });
   }
 
   health(): ConnectorHealth {
-    return {
-      healthy: this.state.healthy,
-      lastSync: this.state.lastSync,
-      lastAttempt: this.state.lastAttempt,
-      errorCount: this.state.errorCount,
-      requests: this.stats.requests,
-      errors: this.stats.errors,
-      lastError: this.state.lastError ?? this.stats.lastError,
-      lastResponseTimeMs: this.stats.lastResponseTimeMs,
-      averageResponseTimeMs: this.stats.averageResponseTimeMs,
-      recordsCollected: this.state.recordsCollected,
-      quotaExceeded: this.state.quotaExceeded,
-    };
+    return this.sourceHealth.report();
   }
 
   async close(): Promise<void> {
@@ -277,7 +214,7 @@ export class ServiceNowConnector implements SourceConnector<ServiceNowConfig> {
         });
         page = this.readPage(response);
       } catch (error) {
-        return { cursor: cursorOf(passed), stop: stopOf(table, error) };
+        return { cursor: cursorOf(passed), stop: streamStopOf(table, error) };
       }
       if (page.total !== undefined && previousTotal !== undefined && page.total < previousTotal) {
         // Records left the result since the last page (updated past the bound): unread ones
@@ -335,32 +272,9 @@ export class ServiceNowConnector implements SourceConnector<ServiceNowConfig> {
     return { items: result as unknown[], total: Number.isFinite(total) ? total : undefined };
   }
 
-  private recordSync(startedAt: Date, records: number, stops: StreamStop[]): void {
-    const state = this.state;
-    state.lastAttempt = startedAt;
-    state.recordsCollected = records;
-    if (stops.some((stop) => stop.reason === 'quota_exceeded')) state.quotaExceeded++;
-    const failed = stops.find((stop) => stop.reason === 'error');
-    if (failed) {
-      state.healthy = false;
-      state.errorCount++;
-      state.lastError = failed.message;
-      this.logger.warn(
-        { sourceId: this.deps.sourceId, stream: failed.stream, stage: failed.stage },
-        failed.message,
-      );
-    } else {
-      state.healthy = true;
-      state.errorCount = 0;
-      state.lastSync = startedAt;
-    }
-  }
-
   /** Rejections name the table in their reason; their stream routes them to the tickets DLQ. */
   private reject(sync: SyncState, reason: string): void {
-    sync.rejectedCount++;
-    if (sync.rejected.length < MAX_REJECTED_KEPT)
-      sync.rejected.push({ stream: 'tickets', reason: this.redactor.redact(reason) });
+    this.sourceHealth.reject(sync, 'tickets', reason);
   }
 }
 
