@@ -57,6 +57,7 @@ export class CallMonitorCore {
       path: '/live',
       maxBufferedBytes: config.CALL_MONITOR_FEED_MAX_BUFFERED_BYTES,
       heartbeatMs: 30_000,
+      batchMs: config.CALL_MONITOR_FEED_BATCH_MS,
     });
     this.view.subscribe(this.publisher.onChange);
     this.view.subscribe(this.recorder.onChange);

@@ -64,6 +64,13 @@ export class CallMonitorConfig extends ServiceConfig {
   @Max(64 * 1024 * 1024)
   CALL_MONITOR_FEED_MAX_BUFFERED_BYTES = 1024 * 1024;
 
+  /** Feed deltas of one subscriber are sent together, one message per this many ms (0: each alone). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  CALL_MONITOR_FEED_BATCH_MS = 50;
+
   /** Live changes are coalesced per entity for this long before publishing. */
   @Type(() => Number)
   @IsInt()

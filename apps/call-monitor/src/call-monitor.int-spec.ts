@@ -127,7 +127,13 @@ describe('call monitor (AMI simulator, two replicas, PostgreSQL, Redis, Kafka)',
     const socket = new WebSocket(`${owner.url.replace('http', 'ws')}/live?queue=support`);
     const messages: { type: string; kind?: string; calls?: unknown[] }[] = [];
     socket.on('message', (data: Buffer) => {
-      messages.push(JSON.parse(data.toString()) as { type: string });
+      const message = JSON.parse(data.toString()) as {
+        type: string;
+        items?: { type: string; kind?: string }[];
+      };
+      // Deltas come batched: one `deltas` message per window, each item a `delta`.
+      if (message.type === 'deltas') messages.push(...(message.items ?? []));
+      else messages.push(message);
     });
     await eventually(() => messages.length > 0, 'the feed snapshot', 10_000);
     expect(messages[0]?.type).toBe('snapshot');

@@ -27,6 +27,12 @@ export interface LiveFeedOptions {
   /** A subscriber with more than this many bytes unsent stops getting deltas until it drains. */
   maxBufferedBytes: number;
   heartbeatMs: number;
+  /**
+   * Deltas for one subscriber are gathered this long and sent as one `deltas` message: one
+   * socket write per subscriber per window instead of one per change, which is what bounds
+   * fan-out to hundreds of subscribers (0 sends each delta at once).
+   */
+  batchMs: number;
 }
 
 interface Subscriber {
@@ -35,6 +41,8 @@ interface Subscriber {
   /** Skipped deltas: it gets a fresh snapshot once its buffer drains. */
   lagging: boolean;
   alive: boolean;
+  /** Serialised deltas waiting for the next batch. */
+  pending: string[];
 }
 
 export class FeedFilterError extends Error {}
@@ -77,6 +85,7 @@ export class LiveFeed {
   private readonly server = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   private readonly subscribers = new Set<Subscriber>();
   private heartbeat: NodeJS.Timeout | undefined;
+  private batchTimer: NodeJS.Timeout | undefined;
   private seq = 0;
   private unsubscribe: (() => void) | undefined;
 
@@ -115,13 +124,14 @@ export class LiveFeed {
   async close(): Promise<void> {
     this.unsubscribe?.();
     if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.batchTimer) clearTimeout(this.batchTimer);
     for (const s of this.subscribers) s.socket.close(1001, 'server shutting down');
     this.subscribers.clear();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
   private join(socket: WebSocket, filter: FeedFilter): void {
-    const subscriber: Subscriber = { socket, filter, lagging: false, alive: true };
+    const subscriber: Subscriber = { socket, filter, lagging: false, alive: true, pending: [] };
     this.subscribers.add(subscriber);
     socket.on('pong', () => (subscriber.alive = true));
     socket.on('close', () => this.subscribers.delete(subscriber));
@@ -174,6 +184,8 @@ export class LiveFeed {
       .map((q) => ({ ...q, longestWaitSeconds: longestWait(q.oldestQueuedAt, now) }));
     const tasks = this.view.tasks({ sourceId: f.sourceId, queueId: f.queueId });
     subscriber.lagging = false;
+    // The snapshot is the view as it is now: deltas gathered before it are already in it.
+    subscriber.pending = [];
     subscriber.socket.send(
       JSON.stringify({ type: 'snapshot', seq: this.seq, at: now, calls, agents, queues, tasks }),
     );
@@ -198,11 +210,35 @@ export class LiveFeed {
       }
       if (match === 'left') {
         left ??= JSON.stringify({ type: 'delta', seq: this.seq, ...leftOf(change) });
-        subscriber.socket.send(left);
+        this.deliver(subscriber, left);
         continue;
       }
       frame ??= JSON.stringify({ type: 'delta', seq: this.seq, ...payloadOf(change, this.view) });
-      subscriber.socket.send(frame);
+      this.deliver(subscriber, frame);
+    }
+  }
+
+  private deliver(subscriber: Subscriber, delta: string): void {
+    if (this.options.batchMs <= 0) {
+      subscriber.socket.send(`{"type":"deltas","items":[${delta}]}`);
+      return;
+    }
+    subscriber.pending.push(delta);
+    this.batchTimer ??= setTimeout(() => this.flushBatches(), this.options.batchMs);
+  }
+
+  private flushBatches(): void {
+    this.batchTimer = undefined;
+    for (const subscriber of this.subscribers) {
+      if (subscriber.pending.length === 0) continue;
+      const items = subscriber.pending;
+      subscriber.pending = [];
+      if (subscriber.socket.readyState !== WebSocket.OPEN) continue;
+      if (subscriber.socket.bufferedAmount > this.options.maxBufferedBytes) {
+        subscriber.lagging = true;
+        continue;
+      }
+      subscriber.socket.send(`{"type":"deltas","items":[${items.join(',')}]}`);
     }
   }
 

@@ -1,4 +1,5 @@
 import type { PhoneNumberNormaliser } from '../numbers/phone-number';
+import { detachedCopy } from '../sources/detached-copy';
 import type {
   AgentState,
   AgentView,
@@ -215,7 +216,7 @@ export class SourceBoard implements ContactCentreSink {
   }
 
   private remember(callId: string): void {
-    this.ended.add(callId);
+    this.ended.add(detachedCopy(callId));
     if (this.ended.size > ENDED_MEMORY) {
       const oldest = this.ended.values().next().value;
       if (oldest !== undefined) this.ended.delete(oldest);

@@ -1,3 +1,4 @@
+import { detachedCopy } from '../detached-copy';
 import type {
   AgentState,
   AgentView,
@@ -613,8 +614,9 @@ export class AmiCallTracker {
     this.sink.callEnded(this.callView(call), new Date(at));
   }
 
-  private rememberEnded(callId: string): void {
-    if (this.endedSet.has(callId)) return;
+  private rememberEnded(parsedId: string): void {
+    if (this.endedSet.has(parsedId)) return;
+    const callId = detachedCopy(parsedId);
     const evicted = this.endedIds[this.endedNext];
     if (evicted !== undefined) this.endedSet.delete(evicted);
     this.endedIds[this.endedNext] = callId;
