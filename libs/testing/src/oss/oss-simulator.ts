@@ -1,3 +1,4 @@
+import { baseUrlOf, listenOn } from '../simulators/loopback-listen';
 import { randomBytes } from 'node:crypto';
 import {
   createServer,
@@ -6,7 +7,6 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { OssDataset, type OssDatasetOptions } from './oss-dataset';
 
 export interface OssRecordedRequest {
@@ -100,20 +100,12 @@ export abstract class OssSimulator {
     if (this.server) return this.url;
     const server = createServer((req, res) => void this.onRequest(req, res));
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.serverOptions.port ?? 0, this.serverOptions.host ?? '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listenOn(server, this.serverOptions.port ?? 0, this.serverOptions.host ?? '127.0.0.1');
     return this.url;
   }
 
   get url(): string {
-    const address = this.server?.address() as AddressInfo | null | undefined;
-    if (!address) throw new Error(`${this.constructor.name} is not listening`);
-    return `http://${this.serverOptions.host ?? '127.0.0.1'}:${address.port}`;
+    return baseUrlOf(this.server, this.serverOptions.host ?? '127.0.0.1', this.constructor.name);
   }
 
   async stop(): Promise<void> {

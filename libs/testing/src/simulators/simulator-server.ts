@@ -1,3 +1,4 @@
+import { baseUrlOf, listenOn } from './loopback-listen';
 import {
   createServer,
   type IncomingHttpHeaders,
@@ -5,7 +6,6 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
-import type { AddressInfo } from 'node:net';
 
 /** One request as a simulator sees it: the raw body is kept so signatures can be checked. */
 export interface SimulatorRequest {
@@ -56,20 +56,12 @@ export abstract class SimulatorServer<TReceived> {
     if (this.server) return this.url;
     const server = createServer((req, res) => void this.onRequest(req, res));
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.serverOptions.port ?? 0, this.serverOptions.host ?? '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listenOn(server, this.serverOptions.port ?? 0, this.serverOptions.host ?? '127.0.0.1');
     return this.url;
   }
 
   get url(): string {
-    const address = this.server?.address() as AddressInfo | null | undefined;
-    if (!address) throw new Error(`${this.constructor.name} is not listening`);
-    return `http://${this.serverOptions.host ?? '127.0.0.1'}:${address.port}`;
+    return baseUrlOf(this.server, this.serverOptions.host ?? '127.0.0.1', this.constructor.name);
   }
 
   async stop(): Promise<void> {
