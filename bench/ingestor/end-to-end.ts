@@ -1,7 +1,7 @@
 /**
  * Section 2: bench_metrics sources (in-process, large batches) polled by the service's scheduler
  * through SourceSync (fetch → pipeline → outbox transaction), the relay and real Kafka, until
- * every record is acknowledged by the broker (on telemetry.metrics.v1 or, rejected, its DLQ).
+ * every record is acknowledged by the broker (on telemetry.metrics.v1 or, rejected, ingest.rejects.v1).
  * Batch latency: the connector handing a batch over → the broker acknowledging its last record.
  */
 import { performance } from 'node:perf_hooks';
@@ -36,7 +36,7 @@ export interface EndToEndResult {
   records: number;
   published: number;
   onMetricsTopic: number;
-  onDlq: number;
+  onRejects: number;
   /** First batch handed over → last record acknowledged. */
   ms: number;
   recordsPerSec: number;
@@ -56,7 +56,7 @@ export async function runEndToEnd(
   o: EndToEndOptions,
 ): Promise<EndToEndResult> {
   const metricsTopic = Topics.TelemetryMetrics.name;
-  const dlqTopic = `${metricsTopic}.dlq`;
+  const rejectsTopic = Topics.IngestRejects.name;
   const total = o.sources * o.recordsPerSource;
   /** Per source, the batches handed over and not yet fully on Kafka, oldest first. */
   const inFlight = new Map<string, { left: number; handedAt: number }[]>();
@@ -64,7 +64,7 @@ export async function runEndToEnd(
   let first: number | undefined;
   let last = 0;
   let onMetrics = 0;
-  let onDlq = 0;
+  let onRejects = 0;
   let done: () => void = () => undefined;
   const finished = new Promise<void>((resolve) => (done = resolve));
 
@@ -77,12 +77,12 @@ export async function runEndToEnd(
   bench.onPublished = (records) => {
     const at = performance.now();
     for (const record of records) {
-      if (record.topic !== metricsTopic && record.topic !== dlqTopic) continue;
+      if (record.topic !== metricsTopic && record.topic !== rejectsTopic) continue;
       const source = sourceOf(record, metricsTopic);
       const head = source === undefined ? undefined : inFlight.get(source)?.[0];
       if (!head || source === undefined) continue; // not a bench source's record
       if (record.topic === metricsTopic) onMetrics++;
-      else onDlq++;
+      else onRejects++;
       // A source's syncs never overlap and the relay publishes in commit order: FIFO per source.
       if (--head.left === 0) {
         latencies.push(at - head.handedAt);
@@ -90,7 +90,7 @@ export async function runEndToEnd(
       }
     }
     last = at;
-    if (onMetrics + onDlq >= total) done();
+    if (onMetrics + onRejects >= total) done();
   };
 
   const sampler = MemorySampler.begin();
@@ -119,7 +119,7 @@ export async function runEndToEnd(
   const memory = sampler.stop();
   bench.onBatch = undefined;
   bench.onPublished = undefined;
-  const published = onMetrics + onDlq;
+  const published = onMetrics + onRejects;
   if (outcome === 'timeout')
     log(`end to end: timed out with ${published} of ${total} records on Kafka`);
   for (const id of ids) await bench.core.catalog.delete(id, 'bench', 'end-to-end run over');
@@ -132,7 +132,7 @@ export async function runEndToEnd(
     records: total,
     published,
     onMetricsTopic: onMetrics,
-    onDlq,
+    onRejects,
     ms: round(ms, 1),
     recordsPerSec: perSecond(published, ms),
     batches: latencies.length,

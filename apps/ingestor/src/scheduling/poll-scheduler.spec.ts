@@ -66,6 +66,60 @@ describe('PollScheduler', () => {
     );
   });
 
+  it('starts a long-interval source within the start spread cap, not a jitter of its interval', async () => {
+    const { runs, task } = recorder(() => 10);
+    const scheduler = new PollScheduler(task, {
+      maxConcurrent: 4,
+      jitter: 0.1,
+      random: () => 1,
+      timers: fakeTimers,
+      onError: () => undefined,
+    });
+    scheduler.add('hourly', 3_600_000);
+    const small = new PollScheduler(task, {
+      maxConcurrent: 4,
+      jitter: 0.1,
+      maxStartSpreadMs: 2_000,
+      random: () => 1,
+      timers: fakeTimers,
+      onError: () => undefined,
+    });
+    small.add('small-cap', 3_600_000);
+    small.add('short', 5_000);
+    await jest.advanceTimersByTimeAsync(10_000);
+    await scheduler.stop();
+    await small.stop();
+    // Default cap 10 s; a 2 s cap; and a 5 s interval keeps its own 10 % (0.5 s) spread.
+    expect(runs.map((run) => [run.sourceId, run.start]).slice(0, 3)).toEqual([
+      ['short', 500],
+      ['small-cap', 2000],
+      ['short', 6000],
+    ]);
+    expect(runs.find((run) => run.sourceId === 'hourly')?.start).toBe(10_000);
+  });
+
+  it('queues a source with a backlog again at once by default, behind sources already due', async () => {
+    const starts: [string, number][] = [];
+    let backlog = 3;
+    const scheduler = new PollScheduler(
+      async (sourceId) => {
+        starts.push([sourceId, Date.now()]);
+        await sleep(100);
+        return sourceId === 'backlog' && backlog-- > 0 ? { soon: true } : {};
+      },
+      { maxConcurrent: 1, jitter: 0, timers: fakeTimers, onError: () => undefined },
+    );
+    scheduler.add('backlog', 60_000, 0);
+    scheduler.add('other', 60_000, 50);
+    await jest.advanceTimersByTimeAsync(1_000);
+    await scheduler.stop();
+    // `other` fell due while the backlog drained, so it goes first; then no pause between polls
+    // (the 0 ms repoll timer fires within a millisecond of the previous poll's end).
+    expect(starts.map(([id]) => id)).toEqual(['backlog', 'other', 'backlog', 'backlog', 'backlog']);
+    for (let i = 1; i < starts.length; i++)
+      expect(starts[i][1] - starts[i - 1][1]).toBeLessThanOrEqual(101);
+  });
+
   it('never overlaps a source with itself: a slow poll is followed, not joined', async () => {
     const { runs, task, maxRunning } = recorder(() => 25_000);
     const scheduler = new PollScheduler(task, {

@@ -32,8 +32,16 @@ export interface PollSchedulerOptions {
   maxConcurrent: number;
   /** Each interval is moved by up to ± this fraction. */
   jitter: number;
-  /** Delay before a `soon` repoll (capped at the interval). */
+  /**
+   * Delay before a `soon` repoll (capped at the interval). Default 0: a source with a backlog is
+   * queued again at once, behind any source already waiting, so it drains at pipeline speed.
+   */
   soonMs?: number;
+  /**
+   * Cap on the spread of a source's first poll (default 10 s): a source added with a one-hour
+   * interval starts within seconds, not within a jitter of an hour (6 minutes at 10 %).
+   */
+  maxStartSpreadMs?: number;
   random?: () => number;
   timers?: SchedulerTimers;
   /** A poll threw; the source keeps its schedule. */
@@ -74,15 +82,19 @@ export class PollScheduler {
 
   /**
    * Starts polling a source, first at `notBefore` (default now) plus up to one jitter of its
-   * interval, so sources taken together at start-up do not all fire at once.
+   * interval (at most `maxStartSpreadMs`), so sources taken together at start-up do not all fire
+   * at once.
    */
   add(sourceId: string, intervalMs: number, notBefore?: number): void {
     if (this.entries.has(sourceId)) throw new Error(`${sourceId} is already scheduled`);
     const entry: Entry = { sourceId, intervalMs, phase: 'waiting' };
     this.entries.set(sourceId, entry);
     const now = this.timers.now();
-    const first =
-      Math.max(now, notBefore ?? now) + intervalMs * this.options.jitter * this.random();
+    const spread = Math.min(
+      intervalMs * this.options.jitter,
+      this.options.maxStartSpreadMs ?? 10_000,
+    );
+    const first = Math.max(now, notBefore ?? now) + spread * this.random();
     this.wait(entry, first - now);
   }
 
@@ -164,7 +176,7 @@ export class PollScheduler {
   private nextDelay(entry: Entry, startedAt: number, outcome: PollOutcome | void): number {
     const now = this.timers.now();
     const { intervalMs } = entry;
-    if (outcome?.soon) return Math.min(this.options.soonMs ?? 1000, intervalMs);
+    if (outcome?.soon) return Math.min(this.options.soonMs ?? 0, intervalMs);
     const jittered = intervalMs * (1 + this.options.jitter * (2 * this.random() - 1));
     const next = Math.max(startedAt + jittered, outcome?.notBefore ?? 0);
     return next - now;
