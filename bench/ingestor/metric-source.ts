@@ -1,7 +1,7 @@
 /**
  * The benchmark's fast source: an in-process connector (source_type `bench_metrics`) that hands
  * the ingestor ENM-shaped metric records in large batches, with no network and no parsing, so the
- * figures are the ingestor's own path (pipeline → outbox → relay → Kafka), not a simulator's.
+ * figures are the ingestor's own path (pipeline → Kafka → cursor commit), not a simulator's.
  */
 import 'reflect-metadata';
 import { IsInt, Max, Min } from 'class-validator';

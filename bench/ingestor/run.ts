@@ -62,7 +62,7 @@ function report(r: Results): string {
           fmt(x.cumulativePerSec),
         ]),
       ),
-      `Kafka publish from memory, no outbox: ${fmt(s.kafkaDirect.recordsPerSec)} records/s`,
+      `For comparison, the outbox path ADR 0008 replaced (INSERT ${fmt(s.outboxPath.insertMs, 1)} ms + relay ${fmt(s.outboxPath.relayMs, 1)} ms): ${fmt(s.outboxPath.recordsPerSec)} records/s after the outbound records`,
       '',
     );
   }
@@ -70,7 +70,7 @@ function report(r: Results): string {
     const e = r.endToEnd;
     const l = e.batchLatency;
     out.push(
-      `End to end (in-process bench_metrics connector → SourceSync → outbox → relay → Kafka): ` +
+      `End to end (in-process bench_metrics connector → scheduler → SourceSync → Kafka): ` +
         `${e.sources} sources × ${fmt(e.recordsPerSource)}, batches of ${fmt(e.batchSize)}, ${e.maxConcurrentPolls} concurrent polls`,
       table(
         [

@@ -2,7 +2,7 @@
  * The ingestor service in process (`bootstrap` from apps/ingestor) on the real PostgreSQL, Redis
  * and Kafka, with its polling handed to a second IngestorCore on the same runtime that also knows
  * the benchmark's `bench_metrics` connector (the service's own core only knows the built-in ones
- * and has no hook to add one). Everything after that — scheduler, SourceSync, outbox, relay, the
+ * and has no hook to add one). Everything after that — scheduler, SourceSync, health outbox, the
  * transport — is the service's.
  */
 import { randomBytes } from 'node:crypto';

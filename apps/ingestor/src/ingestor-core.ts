@@ -121,6 +121,7 @@ export class IngestorCore {
     });
     this.sync = new SourceSync(
       runtime.dataSource,
+      runtime.transport,
       runtime.outbox,
       events,
       this.store,

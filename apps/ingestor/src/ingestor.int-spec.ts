@@ -1,6 +1,6 @@
 /*
  * The ingestor end to end on real parts: Ericsson ENM simulators (loopback HTTP, OAuth2) as data
- * sources, PostgreSQL (registry, cursors, outbox), Redis (source leases) and Kafka (the topics the
+ * sources, PostgreSQL (registry, cursors, health outbox), Redis (source leases) and Kafka (the topics the
  * records, rejects and connectivity alerts land on). Two replicas share them; one is restarted,
  * one dies.
  */
@@ -172,7 +172,7 @@ describe('ingestor (ENM simulators, two replicas, PostgreSQL, Redis, Kafka)', ()
   };
   const health = (source: string, replica = 'replica-a') =>
     ok<Health>(`${url(replica)}/sources/${source}/health`);
-  /** Waits until `count` more polls of the source were committed and their records relayed. */
+  /** Waits until `count` more polls of the source were committed (their records are on Kafka by then). */
   const nextPolls = async (source: string, count: number, replica = 'replica-a') => {
     for (let i = 0; i < count; i++) {
       const before = (await health(source, replica)).last_attempt;
@@ -181,7 +181,7 @@ describe('ingestor (ENM simulators, two replicas, PostgreSQL, Redis, Kafka)', ()
         `another poll of ${source}`,
       );
     }
-    // The relay publishes committed rows within its poll interval (100 ms here).
+    // Let the test's consumer catch up with what the broker acknowledged.
     await new Promise((resolve) => setTimeout(resolve, 500));
   };
   const on = (topic: string) => received.filter((r) => r.topic === topic);
@@ -550,6 +550,47 @@ describe('ingestor (ENM simulators, two replicas, PostgreSQL, Redis, Kafka)', ()
     expect(fresh).toHaveLength(added.length);
     const identities = metricsOf('oss-d').map(metricIdentity);
     expect(new Set(identities).size).toBe(identities.length);
+  });
+
+  it('keeps the cursor when the broker refuses a sync’s records: the next poll publishes them, none missed', async () => {
+    const replica = replicas.get('replica-b')!;
+    const transport = replica.runtime.transport;
+    const publish = transport.publish.bind(transport);
+    let refused = 0;
+    // Kafka refusing (broker down): the two next publishes of oss-d's metrics fail.
+    transport.publish = async (records) => {
+      const ours = records.some(
+        (r) =>
+          r.topic === Topics.TelemetryMetrics.name &&
+          decode(Topics.TelemetryMetrics, r.value).sourceId === 'oss-d',
+      );
+      if (ours && refused < 2) {
+        refused++;
+        throw new Error('KafkaJSConnectionError: broker 127.0.0.1:9092 not reachable');
+      }
+      return publish(records);
+    };
+    try {
+      const added = addPeriod(simulators.get('oss-d')!.dataset);
+      const periodSeconds = BigInt(Math.floor(added[0].periodEnd / 1000));
+      await new Promise((resolve) => setTimeout(resolve, 1600));
+      await eventually(() => refused >= 2, 'two refused publishes of oss-d');
+      const fresh = () =>
+        metricsOf('oss-d').filter(
+          (m) => m.metricName === 'throughput' && m.timestamp?.seconds === periodSeconds,
+        );
+      await eventually(() => fresh().length >= added.length, 'the refused records, published');
+      await nextPolls('oss-d', 1, 'replica-b');
+      expect(fresh()).toHaveLength(added.length);
+      const identities = metricsOf('oss-d').map(metricIdentity);
+      expect(new Set(identities).size).toBe(identities.length);
+      // Our delivery failing is not the source's fault: its condition stays ok.
+      expect(await health('oss-d', 'replica-b')).toMatchObject({ healthy: true, condition: 'ok' });
+      const text = await (await fetch(`${url('replica-b')}/metrics`)).text();
+      expect(text).toMatch(/ingestor_delivery_failures_total\{source_id="oss-d"[^}]*\} 2\b/);
+    } finally {
+      transport.publish = publish;
+    }
   });
 
   it('publishes a connectivity alert once per state change, not once per poll', async () => {

@@ -34,6 +34,7 @@ export class IngestMetrics {
   private readonly quality: Gauge<'source_id'>;
   private readonly pollDuration: Histogram<'outcome'>;
   private readonly alerts: Counter<'source_id' | 'condition'>;
+  private readonly deliveryFailures: Counter<'source_id'>;
   readonly sourcesHeld: Gauge;
   readonly pollsInFlight: Gauge;
 
@@ -43,6 +44,12 @@ export class IngestMetrics {
       name: 'ingestor_records_published_total',
       help: 'Records validated, enriched and published, by source and kind',
       labelNames: ['source_id', 'kind'],
+      registers,
+    });
+    this.deliveryFailures = new Counter({
+      name: 'ingestor_delivery_failures_total',
+      help: 'Syncs whose records could not be published (broker down): the cursor stayed, the next poll fetches them again',
+      labelNames: ['source_id'],
       registers,
     });
     this.rejects = new Counter({
@@ -171,6 +178,10 @@ export class IngestMetrics {
       if (count) this.records.inc({ source_id: sourceId, kind }, count);
     for (const [reason, count] of Object.entries(rejected))
       if (count) this.rejects.inc({ source_id: sourceId, reason }, count);
+  }
+
+  deliveryFailed(sourceId: string): void {
+    this.deliveryFailures.inc({ source_id: sourceId });
   }
 
   alertPublished(sourceId: string, condition: SourceCondition): void {

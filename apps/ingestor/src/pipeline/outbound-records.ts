@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import {
   AlarmState,
   AlarmType,
@@ -83,11 +83,8 @@ export function recordIdentity(record: SourceRecord): string {
  * drop the copy.
  */
 export function recordEventId(sourceId: string, record: SourceRecord): string {
-  return uuidOfDigest(
-    createHash('sha256')
-      .update(`${sourceId}\u0000${recordIdentity(record)}`)
-      .digest('hex'),
-  );
+  // One-shot hash(): about half the cost of createHash().update().digest() for inputs this small.
+  return uuidOfDigest(hash('sha256', `${sourceId}\u0000${recordIdentity(record)}`, 'hex'));
 }
 
 /** A SHA-256 hex digest shaped as a version-5-style UUID (what `ce_id` holds). */

@@ -155,6 +155,15 @@ function affected(result: unknown): number {
   return Array.isArray(result) ? result.length : 0;
 }
 
+/** Rows an UPDATE … RETURNING gave back, whichever of the two answer shapes above came. */
+function returnedRows<T>(result: unknown): T[] {
+  if (!Array.isArray(result)) return [];
+  if (result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') {
+    return result[0] as T[];
+  }
+  return result as T[];
+}
+
 const SOURCE_COLUMNS = `"source_id", "source_name", "source_type", "connector_class", "connection_config",
   "mapping_rules", "polling_interval", "enabled", "origin", "created_at", "updated_at"`;
 
@@ -269,6 +278,25 @@ export class DataSourceStore {
    * another replica committed a poll of this source since it was read (or the source is gone),
    * and the caller must roll back.
    */
+  /**
+   * Claims the next sync of a source: moves the state's version on when it is still `expected`
+   * and returns the new one, or undefined when another poll (here or on another replica) claimed
+   * or committed since. Only the claimant publishes, so racing polls do not publish twice.
+   */
+  async claimSync(
+    sourceId: string,
+    expected: string,
+    replicaId: string,
+  ): Promise<string | undefined> {
+    const result: unknown = await this.dataSource.query(
+      `UPDATE ${this.states} SET "version" = "version" + 1, "polled_by" = $3
+       WHERE "source_id" = $1 AND "version" = $2 RETURNING "version"`,
+      [sourceId, expected, replicaId],
+    );
+    const [row] = returnedRows<{ version: string | number }>(result);
+    return row === undefined ? undefined : String(row.version);
+  }
+
   async commitSync(
     manager: EntityManager,
     update: SyncStateUpdate,

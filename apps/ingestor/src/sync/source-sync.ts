@@ -1,5 +1,5 @@
 import { create, timestampFromMs, Topics } from '@telcomesh/contracts';
-import type { EventOutbox, Outbox, OutboundRecord } from '@telcomesh/messaging';
+import type { EventOutbox, MessageTransport, Outbox, OutboundRecord } from '@telcomesh/messaging';
 import type { Logger } from '@telcomesh/observability';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { FetchResult, SourceConnector } from '../connectors';
@@ -35,7 +35,7 @@ export interface SourceSyncOptions {
   replicaId: string;
   /** `ce_source` of the ingestor. */
   ceSource: string;
-  /** Rows per outbox INSERT. */
+  /** Records per transport publish call. */
   publishBatchSize: number;
   corruptRatio: number;
   now?: () => number;
@@ -46,18 +46,28 @@ class SyncFencedError extends Error {
   override readonly name = 'SyncFencedError';
 }
 
+/** The records of a sync could not be published: the cursor stays, the next poll fetches them again. */
+export class SyncDeliveryError extends Error {
+  override readonly name = 'SyncDeliveryError';
+}
+
 /**
- * One poll of one source: connector fetch from the saved cursor, validation and enrichment, then
- * one transaction holding the records' outbox rows (published and rejected), the new cursor and
- * health, and the connectivity alert when the source's condition changed. The state row's version
- * fences the commit: a replica that lost the source while it polled cannot publish a second copy,
- * and a restart resumes exactly after the last committed records.
+ * One poll of one source (ADR 0008): claim the sync (the state row's version moves on, so racing
+ * polls of one source stop here), fetch from the saved cursor, validate and enrich, publish the
+ * records (accepted and rejected) straight to the transport and wait for the broker's
+ * acknowledgement, then commit the new cursor and health in one transaction with the
+ * connectivity alert (outbox) when the source's condition changed. Nothing is lost: the cursor
+ * moves only after the records are on Kafka; a crash between the two republishes them with the
+ * same event ids. A restart resumes exactly after the last committed records.
  */
 export class SourceSync {
   private readonly now: () => number;
+  /** Sources with a sync running in this process: a second one waits for nothing and stops. */
+  private readonly running = new Set<string>();
 
   constructor(
     private readonly dataSource: DataSource,
+    private readonly transport: MessageTransport,
     private readonly outbox: Outbox,
     private readonly events: EventOutbox,
     private readonly store: DataSourceStore,
@@ -69,9 +79,36 @@ export class SourceSync {
   }
 
   async run(held: HeldSource, signal: AbortSignal): Promise<PollOutcome> {
+    // The claim below only stops polls that read the state before another claimed it; one that
+    // reads it between that claim and its commit would pass, so polls here never overlap either.
+    if (this.running.has(held.sourceId)) {
+      this.logger.info(
+        { sourceId: held.sourceId },
+        'poll skipped: a sync of the source is running',
+      );
+      return {};
+    }
+    this.running.add(held.sourceId);
+    try {
+      return await this.claimAndSync(held, signal);
+    } finally {
+      this.running.delete(held.sourceId);
+    }
+  }
+
+  private async claimAndSync(held: HeldSource, signal: AbortSignal): Promise<PollOutcome> {
     const startedAt = this.now();
-    const state = await this.store.state(held.sourceId);
-    if (!state) return {}; // deleted meanwhile; the ownership round drops it
+    const read = await this.store.state(held.sourceId);
+    if (!read) return {}; // deleted meanwhile; the ownership round drops it
+    const version = await this.store.claimSync(held.sourceId, read.version, this.options.replicaId);
+    if (version === undefined) {
+      this.logger.info(
+        { sourceId: held.sourceId },
+        'poll skipped: another poll of the source claimed it since its state was read',
+      );
+      return {};
+    }
+    const state = { ...read, version };
 
     let result: FetchResult | undefined;
     let failure: { condition: 'misconfigured' | 'connection_lost'; message: string } | undefined;
@@ -142,12 +179,24 @@ export class SourceSync {
     const qualityMean =
       acceptedCount > 0 ? Math.round((qualitySum / acceptedCount) * 1000) / 1000 : undefined;
 
+    const rows = [...published, ...rejectRows];
+    try {
+      for (let i = 0; i < rows.length; i += this.options.publishBatchSize) {
+        if (signal.aborted)
+          throw new SyncDeliveryError('poll aborted before its records were published');
+        await this.transport.publish(rows.slice(i, i + this.options.publishBatchSize));
+      }
+    } catch (error) {
+      this.metrics.deliveryFailed(held.sourceId);
+      throw new SyncDeliveryError(
+        `records of ${held.sourceId} not published (the cursor stays; the next poll fetches them again): ${
+          error instanceof Error ? error.message : String(error)
+        }`,
+        { cause: error },
+      );
+    }
     try {
       await this.dataSource.transaction(async (manager) => {
-        const rows = [...published, ...rejectRows];
-        for (let i = 0; i < rows.length; i += this.options.publishBatchSize) {
-          await this.outbox.enqueue(manager, rows.slice(i, i + this.options.publishBatchSize));
-        }
         if (changed) {
           await this.stageHealth(manager, held, verdict, {
             lastSync,
@@ -182,15 +231,17 @@ export class SourceSync {
       });
     } catch (error) {
       if (error instanceof SyncFencedError) {
-        this.logger.info(
+        // Only a lease lost mid-poll gets here: the other replica re-reads the old cursor and
+        // publishes these records again, under the same event ids (consumers drop the copy).
+        this.logger.warn(
           { sourceId: held.sourceId },
-          'sync discarded: the source was polled elsewhere since this poll read its cursor',
+          'sync not committed: the source was claimed elsewhere while this poll ran; its records were published and will be again, with the same event ids',
         );
         return {};
       }
       throw error;
     }
-    this.outbox.notifyCommitted();
+    if (changed) this.outbox.notifyCommitted();
 
     this.metrics.recordSync({
       sourceId: held.sourceId,
