@@ -33,6 +33,7 @@ export interface EndToEndResult {
   recordsPerSource: number;
   batchSize: number;
   maxConcurrentPolls: number;
+  metricsFormat: string;
   records: number;
   published: number;
   onMetricsTopic: number;
@@ -46,17 +47,55 @@ export interface EndToEndResult {
 }
 
 /** Which source a published record came from: in the metric's Protobuf, or the reject's header. */
-function sourceOf(record: OutboundRecord, metricsTopic: string): string | undefined {
-  if (record.topic === metricsTopic) return decode(Topics.TelemetryMetrics, record.value).sourceId;
+function sourceOf(record: OutboundRecord): string | undefined {
+  if (record.topic === Topics.TelemetryMetrics.name)
+    return decode(Topics.TelemetryMetrics, record.value).sourceId;
+  if (record.topic === Topics.TelemetryMetricBatches.name) return batchFacts(record.value).sourceId;
   return record.headers[RejectHeaders.sourceId];
+}
+
+/**
+ * Source and measurement count of a NetworkMetricBatch from its top-level wire fields alone
+ * (source_id = 2, metrics = 4), so the probe does not decode every measurement it counts.
+ */
+function batchFacts(value: Uint8Array): { sourceId: string; metrics: number } {
+  let at = 0;
+  let sourceId = '';
+  let metrics = 0;
+  const varint = () => {
+    let result = 0;
+    for (let shift = 0; ; shift += 7) {
+      const byte = value[at++];
+      result += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) return result;
+    }
+  };
+  while (at < value.length) {
+    const tag = varint();
+    if ((tag & 7) !== 2)
+      throw new Error(`unexpected wire type in a NetworkMetricBatch: ${tag & 7}`);
+    const length = varint();
+    if (tag >>> 3 === 2) sourceId = Buffer.from(value.subarray(at, at + length)).toString('utf8');
+    if (tag >>> 3 === 4) metrics++;
+    at += length;
+  }
+  return { sourceId, metrics };
+}
+
+/** Measurements a published record carries. */
+function measurementsIn(record: OutboundRecord): number {
+  return record.topic === Topics.TelemetryMetricBatches.name ? batchFacts(record.value).metrics : 1;
 }
 
 export async function runEndToEnd(
   bench: BenchIngestor,
   o: EndToEndOptions,
 ): Promise<EndToEndResult> {
-  const metricsTopic = Topics.TelemetryMetrics.name;
-  const rejectsTopic = Topics.IngestRejects.name;
+  const counted = new Set<string>([
+    Topics.TelemetryMetrics.name,
+    Topics.TelemetryMetricBatches.name,
+    Topics.IngestRejects.name,
+  ]);
   const total = o.sources * o.recordsPerSource;
   /** Per source, the batches handed over and not yet fully on Kafka, oldest first. */
   const inFlight = new Map<string, { left: number; handedAt: number }[]>();
@@ -80,16 +119,23 @@ export async function runEndToEnd(
     // every metric here cost the run ~5 % of its CPU).
     let source: string | undefined;
     for (const record of records) {
-      if (record.topic !== metricsTopic && record.topic !== rejectsTopic) continue;
-      source ??= sourceOf(record, metricsTopic);
-      const head = source === undefined ? undefined : inFlight.get(source)?.[0];
-      if (!head || source === undefined) continue; // not a bench source's record
-      if (record.topic === metricsTopic) onMetrics++;
-      else onRejects++;
+      if (!counted.has(record.topic)) continue;
+      source ??= sourceOf(record);
+      const queue = source === undefined ? undefined : inFlight.get(source);
+      if (!queue?.length) continue; // not a bench source's record
+      let n = measurementsIn(record);
+      if (record.topic === Topics.IngestRejects.name) onRejects += n;
+      else onMetrics += n;
       // A source's syncs never overlap and are published in order: FIFO per source.
-      if (--head.left === 0) {
-        latencies.push(at - head.handedAt);
-        inFlight.get(source)?.shift();
+      while (n > 0 && queue.length > 0) {
+        const head = queue[0];
+        const taken = Math.min(n, head.left);
+        head.left -= taken;
+        n -= taken;
+        if (head.left === 0) {
+          latencies.push(at - head.handedAt);
+          queue.shift();
+        }
       }
     }
     last = at;
@@ -132,6 +178,7 @@ export async function runEndToEnd(
     recordsPerSource: o.recordsPerSource,
     batchSize: o.batchSize,
     maxConcurrentPolls: bench.service.runtime.config.INGESTOR_MAX_CONCURRENT_POLLS,
+    metricsFormat: bench.service.runtime.config.INGESTOR_METRICS_FORMAT,
     records: total,
     published,
     onMetricsTopic: onMetrics,

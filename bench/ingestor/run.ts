@@ -29,6 +29,8 @@ const HELP = `usage: npx node dist/bench/ingestor/run.js [flags]   (after npx no
   --records N            e2e: records per source (default 50000)
   --batch N              e2e: records per fetch (default 10000)
   --polls N              INGESTOR_MAX_CONCURRENT_POLLS (default 8, the service default)
+  --metrics-format F     INGESTOR_METRICS_FORMAT: record (default) or batch
+  --metric-batch N       INGESTOR_METRIC_BATCH_SIZE (default 500, the service default)
   --memory-sources LIST  memory: held-source counts to step through (default 1000,5000)
   --brokers LIST         Kafka bootstrap (default $KAFKA_BROKERS or 127.0.0.1:9092)
   --redis URL            (default redis://127.0.0.1:6379)
@@ -71,7 +73,7 @@ function report(r: Results): string {
     const l = e.batchLatency;
     out.push(
       `End to end (in-process bench_metrics connector → scheduler → SourceSync → Kafka): ` +
-        `${e.sources} sources × ${fmt(e.recordsPerSource)}, batches of ${fmt(e.batchSize)}, ${e.maxConcurrentPolls} concurrent polls`,
+        `${e.sources} sources × ${fmt(e.recordsPerSource)}, batches of ${fmt(e.batchSize)}, ${e.maxConcurrentPolls} concurrent polls, metrics format ${e.metricsFormat}`,
       table(
         [
           'records on Kafka',
@@ -165,6 +167,10 @@ async function main(): Promise<void> {
     timeoutMs,
   };
 
+  const metricsFormat = listFlag(flags, 'metrics-format', 'record')[0];
+  if (metricsFormat !== 'record' && metricsFormat !== 'batch')
+    throw new Error(`--metrics-format: record or batch, not ${metricsFormat}`);
+
   const startedAt = new Date();
   const tag = runTag();
   const topicPrefix = `bench-ing-${tag}`;
@@ -180,6 +186,8 @@ async function main(): Promise<void> {
       database,
       topicPrefix,
       maxConcurrentPolls: intFlag(flags, 'polls', 8, 1),
+      metricsFormat,
+      metricBatchSize: intFlag(flags, 'metric-batch', 500, 1),
     });
     if (only.has('stages')) results.stages = await runStages(bench, stageOptions);
     if (only.has('e2e')) results.endToEnd = await runEndToEnd(bench, e2eOptions);

@@ -36,6 +36,8 @@ export interface StartOptions {
   database: string;
   topicPrefix: string;
   maxConcurrentPolls: number;
+  metricsFormat: 'record' | 'batch';
+  metricBatchSize: number;
 }
 
 export async function startIngestor(o: StartOptions): Promise<BenchIngestor> {
@@ -52,6 +54,10 @@ export async function startIngestor(o: StartOptions): Promise<BenchIngestor> {
     INGESTOR_SECRET_KEY: randomBytes(32).toString('base64'),
     INGESTOR_REPLICA_ID: `bench-${o.topicPrefix}`,
     INGESTOR_MAX_CONCURRENT_POLLS: String(o.maxConcurrentPolls),
+    // No jitter: every bench source starts at once (the first poll spreads over up to 10 s else).
+    INGESTOR_POLL_JITTER: '0',
+    INGESTOR_METRICS_FORMAT: o.metricsFormat,
+    INGESTOR_METRIC_BATCH_SIZE: String(o.metricBatchSize),
     OUTBOX_POLL_INTERVAL_MS: '100',
   });
   // The service's own core would hold the bench sources without a connector: stop it first.

@@ -131,6 +131,7 @@ export class IngestorCore {
         replicaId: this.replicaId,
         ceSource: ceSourceOf('ingestor'),
         publishBatchSize: config.INGESTOR_PUBLISH_BATCH_SIZE,
+        metricBatchSize: this.metricBatchSize,
         corruptRatio: config.INGESTOR_CORRUPT_DATA_RATIO,
       },
     );
@@ -180,6 +181,14 @@ export class IngestorCore {
   /** The logger connectors (and the SNMP trap receiver) are given. */
   get connectorLog(): ConnectorLogger {
     return this.connectorLogger;
+  }
+
+  /** Measurements per batch record when INGESTOR_METRICS_FORMAT=batch, else undefined (one each). */
+  get metricBatchSize(): number | undefined {
+    const { config } = this.runtime;
+    return config.INGESTOR_METRICS_FORMAT === 'batch'
+      ? config.INGESTOR_METRIC_BATCH_SIZE
+      : undefined;
   }
 
   /** Starts taking source leases and polling. */

@@ -13,6 +13,10 @@ import {
 } from 'class-validator';
 import { ServiceConfig } from '@telcomesh/config';
 
+/** How the ingestor publishes measurements (INGESTOR_METRICS_FORMAT). */
+export type MetricsFormat = 'record' | 'batch';
+const METRICS_FORMATS: readonly MetricsFormat[] = ['record', 'batch'];
+
 export class IngestorConfig extends ServiceConfig {
   @Type(() => Number)
   @IsInt()
@@ -85,12 +89,28 @@ export class IngestorConfig extends ServiceConfig {
   @Max(24 * 366)
   INGESTOR_MAX_RECORD_AGE_HOURS = 168;
 
-  /** Rows per outbox INSERT; one sync is still one transaction. */
+  /** Kafka records per publish call of a sync (its records go out in these chunks, in order). */
   @Type(() => Number)
   @IsInt()
   @Min(1)
   @Max(10_000)
   INGESTOR_PUBLISH_BATCH_SIZE = 2000;
+
+  /**
+   * `record`: each measurement is a `telemetry.metrics.v1` record. `batch`: a sync's measurements
+   * go to `telemetry.metric-batches.v1`, one record per site (up to INGESTOR_METRIC_BATCH_SIZE),
+   * for high volume: the per-record cost (event id, envelope headers, Kafka framing) is paid once
+   * per batch. Consumers must read the topic the deployment chose.
+   */
+  @IsIn(METRICS_FORMATS)
+  INGESTOR_METRICS_FORMAT: MetricsFormat = 'record';
+
+  /** Measurements per batch record (INGESTOR_METRICS_FORMAT=batch); ~300 B each, under 1 MiB. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(2000)
+  INGESTOR_METRIC_BATCH_SIZE = 500;
 
   /** A sync rejecting at least this fraction of its records raises the `corrupt_data` alert. */
   @Type(() => Number)

@@ -22,6 +22,7 @@ export const ingestorService: ServiceDefinition<IngestorConfig> = {
   topics: [
     Topics.TelemetryEvents,
     Topics.TelemetryMetrics,
+    Topics.TelemetryMetricBatches,
     Topics.ItsmTickets,
     Topics.IngestHealth,
     Topics.IngestRejects,

@@ -23,6 +23,7 @@ export * from './gen/telcomesh/provisioning/v1/jobs_pb';
 export * from './gen/telcomesh/provisioning/v1/tasks_pb';
 export * from './gen/telcomesh/sla/v1/events_pb';
 export * from './gen/telcomesh/telemetry/v1/events_pb';
+export * from './gen/telcomesh/telemetry/v1/metric_batches_pb';
 export * from './gen/telcomesh/telemetry/v1/metrics_pb';
 
 // Well-known types used by the messages, and their conversion helpers.

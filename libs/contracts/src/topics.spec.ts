@@ -58,6 +58,26 @@ const samples: { [K in TopicId]: MessageInitShape<(typeof Topics)[K]['schema']> 
     qualityScore: 0.95,
     metadata: { endpoint: '/pm/measurements', oss_type: 'ericsson', cell_id: 'CELL-001' },
   },
+  TelemetryMetricBatches: {
+    tenantId: 'tenant-a',
+    sourceId: 'oss-ericsson-01',
+    siteId: 'site-001',
+    metrics: [
+      {
+        tenantId: 'tenant-a',
+        sourceId: 'oss-ericsson-01',
+        timestamp: at,
+        dataType: 'network_metric',
+        technology: '4G',
+        metricName: 'prb_utilization',
+        metricValue: 71.25,
+        unit: '%',
+        siteId: 'site-001',
+        qualityScore: 1,
+        metadata: { cell_id: 'CELL-002' },
+      },
+    ],
+  },
   TelemetryEvents: {
     eventId: '0b7c2f7e-1d9a-4f57-9a51-6f3e0c1d2a10',
     tenantId: 'tenant-a',

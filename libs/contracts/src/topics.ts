@@ -32,6 +32,7 @@ import { ProvisionJobSchema } from './gen/telcomesh/provisioning/v1/jobs_pb';
 import { ProvisionTaskSchema } from './gen/telcomesh/provisioning/v1/tasks_pb';
 import { SlaEventSchema } from './gen/telcomesh/sla/v1/events_pb';
 import { NetworkEventSchema } from './gen/telcomesh/telemetry/v1/events_pb';
+import { NetworkMetricBatchSchema } from './gen/telcomesh/telemetry/v1/metric_batches_pb';
 import { NetworkMetricSchema } from './gen/telcomesh/telemetry/v1/metrics_pb';
 
 /** Apps that produce or consume topics (folder names under `apps/`). */
@@ -172,6 +173,18 @@ export const Topics = {
     retentionMs: 3 * DAY_MS,
     description:
       'Network and energy performance measurements collected by the ingestor connectors, one value of one metric at one site.',
+    producers: ['ingestor'],
+    consumers: ['gateway'],
+  }),
+  TelemetryMetricBatches: defineTopic({
+    name: 'telemetry.metric-batches.v1',
+    schema: NetworkMetricBatchSchema,
+    keyField: 'siteId',
+    ceType: 'telcomesh.telemetry.metricbatch.v1',
+    partitions: 12,
+    retentionMs: 3 * DAY_MS,
+    description:
+      'The same measurements as telemetry.metrics.v1 in batches, one record per site and poll: the ingestor publishes here instead when INGESTOR_METRICS_FORMAT=batch (high volume).',
     producers: ['ingestor'],
     consumers: ['gateway'],
   }),

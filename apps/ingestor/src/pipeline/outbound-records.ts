@@ -13,10 +13,12 @@ import {
   TicketSeverity,
   TicketStatus,
   Topics,
+  type NetworkMetric,
 } from '@telcomesh/contracts';
 import type { OutboundRecord } from '@telcomesh/messaging';
 import type { AlarmRecord, RejectedItem, SourceRecord } from '../connectors';
 import type {
+  EnrichedMetric,
   EnrichedRecord,
   EnrichedTicket,
   RejectedRecord,
@@ -39,6 +41,11 @@ export interface OutboundContext {
   receivedAt: Date;
   traceparent?: string;
   tracestate?: string;
+  /**
+   * Measurements per `telemetry.metric-batches.v1` record (INGESTOR_METRICS_FORMAT=batch); unset,
+   * each measurement is its own `telemetry.metrics.v1` record.
+   */
+  metricBatchSize?: number;
 }
 
 const SEVERITY: Record<AlarmRecord['severity'], PerceivedSeverity> = {
@@ -88,7 +95,7 @@ export function recordEventId(sourceId: string, record: SourceRecord): string {
 }
 
 /** A SHA-256 hex digest shaped as a version-5-style UUID (what `ce_id` holds). */
-function uuidOfDigest(hex: string): string {
+export function uuidOfDigest(hex: string): string {
   const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
@@ -96,7 +103,7 @@ function uuidOfDigest(hex: string): string {
 /** Envelope templates by topic and tenant: only the id and time differ between a sync's records. */
 const templates = new WeakMap<OutboundContext, Map<string, Record<string, string>>>();
 
-function headersFor(
+export function headersFor(
   topic: { name: string; ceType: string },
   id: string,
   tenant: string,
@@ -127,36 +134,41 @@ function headersFor(
   return headers;
 }
 
+/** The NetworkMetric of an accepted measurement (alone on its topic, or in a batch). */
+export function networkMetricOf(enriched: EnrichedMetric, sourceId: string): NetworkMetric {
+  const { record } = enriched;
+  const metadata: Record<string, string> = { ...record.labels };
+  const dataType = metadata.data_type ?? 'network_metric';
+  delete metadata.data_type;
+  if (record.managedObject !== '') metadata.managed_object = record.managedObject;
+  return create(Topics.TelemetryMetrics, {
+    tenantId: enriched.tenantId,
+    sourceId,
+    timestamp: timestampFromMs(record.timestamp.getTime()),
+    dataType,
+    technology: record.technology,
+    metricName: record.name,
+    metricValue: enriched.value,
+    unit: enriched.unit,
+    siteId: enriched.siteId,
+    qualityScore: enriched.qualityScore,
+    metadata,
+  });
+}
+
 /** The record published for an accepted record: its topic's message, key and envelope. */
 export function outboundOf(enriched: EnrichedRecord, context: OutboundContext): OutboundRecord {
   const { sourceId } = context;
   const eventId = recordEventId(sourceId, enriched.record);
   switch (enriched.kind) {
     case 'metric': {
-      const { record } = enriched;
       const topic = Topics.TelemetryMetrics;
-      const metadata: Record<string, string> = { ...record.labels };
-      const dataType = metadata.data_type ?? 'network_metric';
-      delete metadata.data_type;
-      if (record.managedObject !== '') metadata.managed_object = record.managedObject;
-      const message = create(topic, {
-        tenantId: enriched.tenantId,
-        sourceId,
-        timestamp: timestampFromMs(record.timestamp.getTime()),
-        dataType,
-        technology: record.technology,
-        metricName: record.name,
-        metricValue: enriched.value,
-        unit: enriched.unit,
-        siteId: enriched.siteId,
-        qualityScore: enriched.qualityScore,
-        metadata,
-      });
+      const message = networkMetricOf(enriched, sourceId);
       return {
         topic: topic.name,
         key: keyOf(topic, message),
         value: encode(topic, message),
-        headers: headersFor(topic, eventId, enriched.tenantId, record.timestamp, context),
+        headers: headersFor(topic, eventId, enriched.tenantId, enriched.record.timestamp, context),
       };
     }
     case 'alarm': {

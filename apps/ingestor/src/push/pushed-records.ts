@@ -1,8 +1,8 @@
 import type { OutboundRecord } from '@telcomesh/messaging';
 import type { SourceRecord } from '../connectors';
+import { acceptedOutboundOf } from '../pipeline/metric-batches';
 import {
   JSON_CONTENT_TYPE,
-  outboundRecordsOf,
   rejectOutboundOf,
   rejectRecordOf,
   targetTopicOf,
@@ -53,23 +53,11 @@ export function pushedRowsOf(
   context: OutboundContext,
 ): PushedRows {
   const processed = pipeline.process(records, context.receivedAt.getTime());
-  const rows: OutboundRecord[] = [];
-  const accepted: Record<string, number> = {};
+  const built = acceptedOutboundOf(processed.accepted, context);
+  const rows: OutboundRecord[] = built.records;
+  const accepted = built.accepted;
   const rejected: Record<string, number> = {};
-  const rejects = [...processed.rejected];
-  for (const enriched of processed.accepted) {
-    try {
-      rows.push(...outboundRecordsOf(enriched, context));
-      accepted[enriched.kind] = (accepted[enriched.kind] ?? 0) + 1;
-    } catch (error) {
-      rejects.push({
-        record: enriched.record,
-        reason: 'schema',
-        field: 'record',
-        detail: error instanceof Error ? error.message : String(error),
-      });
-    }
-  }
+  const rejects = [...processed.rejected, ...built.refused];
   for (const reject of rejects) {
     rejected[reject.reason] = (rejected[reject.reason] ?? 0) + 1;
     rows.push(rejectOutboundOf(reject, tenantId, context));

@@ -1,13 +1,13 @@
 import { create, timestampFromMs, Topics } from '@telcomesh/contracts';
-import type { EventOutbox, MessageTransport, Outbox, OutboundRecord } from '@telcomesh/messaging';
+import type { EventOutbox, MessageTransport, Outbox } from '@telcomesh/messaging';
 import type { Logger } from '@telcomesh/observability';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { FetchResult, SourceConnector } from '../connectors';
 import { classifySync, type SyncVerdict } from '../health/connectivity';
 import type { IngestMetrics } from '../health/ingest-metrics';
+import { acceptedOutboundOf } from '../pipeline/metric-batches';
 import {
   connectorRejectOutboundOf,
-  outboundRecordsOf,
   rejectOutboundOf,
   type OutboundContext,
 } from '../pipeline/outbound-records';
@@ -37,6 +37,8 @@ export interface SourceSyncOptions {
   ceSource: string;
   /** Records per transport publish call. */
   publishBatchSize: number;
+  /** Measurements per telemetry.metric-batches.v1 record; unset, one telemetry.metrics.v1 record each. */
+  metricBatchSize?: number;
   corruptRatio: number;
   now?: () => number;
 }
@@ -131,25 +133,13 @@ export class SourceSync {
       sourceId: held.sourceId,
       ceSource: this.options.ceSource,
       receivedAt: new Date(startedAt),
+      metricBatchSize: this.options.metricBatchSize,
     };
-    const published: OutboundRecord[] = [];
-    const rejects: RejectedRecord[] = [...processed.rejected];
-    const accepted: Record<string, number> = {};
-    let qualitySum = 0;
-    for (const enriched of processed.accepted) {
-      try {
-        published.push(...outboundRecordsOf(enriched, context));
-        accepted[enriched.kind] = (accepted[enriched.kind] ?? 0) + 1;
-        qualitySum += enriched.qualityScore;
-      } catch (error) {
-        rejects.push({
-          record: enriched.record,
-          reason: 'schema',
-          field: 'record',
-          detail: error instanceof Error ? error.message : String(error),
-        });
-      }
-    }
+    const built = acceptedOutboundOf(processed.accepted, context);
+    const published = built.records;
+    const rejects: RejectedRecord[] = [...processed.rejected, ...built.refused];
+    const accepted = built.accepted;
+    const qualitySum = built.qualitySum;
     const rejected: Record<string, number> = {};
     const rejectRows = rejects.map((r) => {
       rejected[r.reason] = (rejected[r.reason] ?? 0) + 1;
@@ -160,8 +150,8 @@ export class SourceSync {
     );
     const connectorRejects = result?.rejectedCount ?? 0;
     if (connectorRejects > 0) rejected.connector_rejected = connectorRejects;
-    // Records, not rows: an incident ticket is published twice (ticket and event).
-    const acceptedCount = Object.values(accepted).reduce((a, b) => a + b, 0);
+    // Records, not Kafka records: an incident ticket is published twice, metrics may be batched.
+    const acceptedCount = built.acceptedCount;
     const rejectedCount = rejects.length + connectorRejects;
 
     const verdict = classifySync({

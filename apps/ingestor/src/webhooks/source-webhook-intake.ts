@@ -83,7 +83,12 @@ export class SourceWebhookIntake {
       mapped.records,
       mapped.unmapped.map((item) => ({ ...item, kind: config.record_kind })),
       source.tenantId,
-      { sourceId, ceSource: ceSourceOf('ingestor'), receivedAt: new Date(now) },
+      {
+        sourceId,
+        ceSource: ceSourceOf('ingestor'),
+        receivedAt: new Date(now),
+        metricBatchSize: this.core.metricBatchSize,
+      },
     );
 
     const { dataSource, inbox, outbox } = this.runtime;
