@@ -36,6 +36,8 @@ export class SourceOwnership {
   private readonly held = new Map<string, HeldSource>();
   private timer: NodeJS.Timeout | undefined;
   private round: Promise<void> = Promise.resolve();
+  /** The round queued behind the running one, not started yet: later requests join it. */
+  private queued: Promise<void> | undefined;
   private stopped = false;
 
   constructor(
@@ -54,12 +56,22 @@ export class SourceOwnership {
     this.timer.unref();
   }
 
-  /** Runs a round now (after the rounds already queued); API changes call it to act at once. */
+  /**
+   * Runs a round after the running one; API changes call it to act at once. Requests made while a
+   * round waits to start share it (it lists the sources when it starts, so it sees them all):
+   * registering a thousand sources costs a few rounds, not a thousand.
+   */
   refresh(): Promise<void> {
-    this.round = this.round
-      .then(() => this.renew())
+    if (this.queued) return this.queued;
+    const next = this.round
+      .then(() => {
+        this.queued = undefined;
+        return this.renew();
+      })
       .catch((error: unknown) => this.logger.error({ err: error }, 'source lease round failed'));
-    return this.round;
+    this.queued = next;
+    this.round = next;
+    return next;
   }
 
   holds(sourceId: string): boolean {
