@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { decode, Topics } from '@telcomesh/contracts';
+import { decode, SourceCondition, Topics } from '@telcomesh/contracts';
 import {
   KafkaTransport,
   PrefixedTransport,
@@ -606,6 +606,7 @@ describe('ingestor (ENM simulators, two replicas, PostgreSQL, Redis, Kafka)', ()
     const [lost] = healthEventsOf('oss-c');
     expect(lost).toMatchObject({ sourceId: 'oss-c', healthy: false });
     expect(lost.lastError).toMatch(/^connection_lost: /);
+    expect(lost.condition).toBe(SourceCondition.CONNECTION_LOST);
 
     await simulator('oss-c', 11, port);
     await eventually(async () => (await health('oss-c', 'replica-b')).healthy, 'oss-c back');
@@ -617,6 +618,10 @@ describe('ingestor (ENM simulators, two replicas, PostgreSQL, Redis, Kafka)', ()
       [true, ''],
     ]);
     expect(events[1].errorCount).toBe(0);
+    expect(events.map((e) => e.condition)).toEqual([
+      SourceCondition.CONNECTION_LOST,
+      SourceCondition.OK,
+    ]);
     const text = await (await fetch(`${url('replica-b')}/metrics`)).text();
     expect(text).toMatch(
       /ingestor_connectivity_alerts_total\{[^}]*source_id="oss-c",condition="connection_lost"[^}]*\} 1\b/,

@@ -7,6 +7,7 @@ import { AuditOutcome } from './gen/telcomesh/audit/v1/records_pb';
 import { CallAlertSeverity, CallAlertState } from './gen/telcomesh/calls/v1/alerts_pb';
 import { CallEventKind } from './gen/telcomesh/calls/v1/events_pb';
 import { ConfigChangeAction } from './gen/telcomesh/config/v1/changes_pb';
+import { SourceCondition } from './gen/telcomesh/ingest/v1/health_pb';
 import { ProvisionJobState } from './gen/telcomesh/provisioning/v1/jobs_pb';
 import { SlaEventType } from './gen/telcomesh/sla/v1/events_pb';
 import {
@@ -128,10 +129,11 @@ const samples: { [K in TopicId]: MessageInitShape<(typeof Topics)[K]['schema']> 
     healthy: false,
     lastSync: at,
     errorCount: 3,
-    lastError: 'connect ETIMEDOUT',
+    lastError: 'connection_lost: connect ETIMEDOUT',
     recordsCollected: 1200,
     responseTimeMs: 340,
     checkedAt: at,
+    condition: SourceCondition.CONNECTION_LOST,
   },
   IngestRejects: {
     rejectId: '5f0c6a1e-8c1b-5d2e-9f3a-7b4c1d2e3f40',

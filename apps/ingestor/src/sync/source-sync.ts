@@ -1,9 +1,14 @@
-import { create, timestampFromMs, Topics } from '@telcomesh/contracts';
+import {
+  create,
+  SourceCondition as HealthCondition,
+  timestampFromMs,
+  Topics,
+} from '@telcomesh/contracts';
 import type { EventOutbox, MessageTransport, Outbox } from '@telcomesh/messaging';
 import type { Logger } from '@telcomesh/observability';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { FetchResult, SourceConnector } from '../connectors';
-import { classifySync, type SyncVerdict } from '../health/connectivity';
+import { classifySync, type SourceCondition, type SyncVerdict } from '../health/connectivity';
 import type { IngestMetrics } from '../health/ingest-metrics';
 import { acceptedOutboundOf } from '../pipeline/metric-batches';
 import {
@@ -42,6 +47,16 @@ export interface SourceSyncOptions {
   corruptRatio: number;
   now?: () => number;
 }
+
+/** The contract's condition for each of ours (ingest.health.v1 `condition`). */
+const SOURCE_CONDITION: Record<SourceCondition, HealthCondition> = {
+  ok: HealthCondition.OK,
+  connection_lost: HealthCondition.CONNECTION_LOST,
+  auth_failed: HealthCondition.AUTH_FAILED,
+  corrupt_data: HealthCondition.CORRUPT_DATA,
+  quota_exceeded: HealthCondition.QUOTA_EXCEEDED,
+  misconfigured: HealthCondition.MISCONFIGURED,
+};
 
 /** Thrown inside the commit transaction when another replica moved the source on meanwhile. */
 class SyncFencedError extends Error {
@@ -295,7 +310,8 @@ export class SourceSync {
       healthy,
       lastSync: figures.lastSync ? timestampFromMs(figures.lastSync.getTime()) : undefined,
       errorCount: figures.errorCount,
-      // The proto has no condition field yet: it leads the message (`auth_failed: ...`).
+      condition: SOURCE_CONDITION[verdict.condition],
+      // Also leads the message (`auth_failed: ...`) for readers older than the condition field.
       lastError: healthy ? '' : `${verdict.condition}: ${verdict.message}`,
       recordsCollected: figures.recordsCollected,
       responseTimeMs: Math.max(0, Math.round(figures.responseTimeMs ?? 0)),

@@ -1,4 +1,4 @@
-import { create, Topics } from '@telcomesh/contracts';
+import { create, SourceCondition, Topics } from '@telcomesh/contracts';
 import { renderConnectorHealth } from './connector-health';
 import { at, envelope } from './events.fixture';
 
@@ -41,6 +41,42 @@ describe('renderConnectorHealth', () => {
       occurredAt: new Date('2025-01-01T14:50:00.000Z'),
       count: 1,
     });
+  });
+
+  it('names the seed’s connectivity alert when the report carries its condition', () => {
+    const cases: [SourceCondition, string][] = [
+      [SourceCondition.CONNECTION_LOST, 'connection lost'],
+      [SourceCondition.AUTH_FAILED, 'authentication failed'],
+      [SourceCondition.CORRUPT_DATA, 'corrupt data'],
+      [SourceCondition.QUOTA_EXCEEDED, 'quota exceeded'],
+      [SourceCondition.MISCONFIGURED, 'misconfigured'],
+    ];
+    for (const [condition, label] of cases) {
+      const n = renderConnectorHealth(
+        create(Topics.IngestHealth, {
+          sourceId: 'snow-1',
+          healthy: false,
+          errorCount: 1,
+          condition,
+          lastError: `x: y`,
+        }),
+        envelope(),
+      );
+      expect(n.title).toBe(`Data source snow-1: ${label}`);
+      expect(n.fields[1]).toStrictEqual({ name: 'Condition', value: label });
+      expect(n.labels.condition).toBe('health:snow-1');
+    }
+    // A recovery says it is healthy, whatever condition it came from.
+    const ok = renderConnectorHealth(
+      create(Topics.IngestHealth, {
+        sourceId: 'snow-1',
+        healthy: true,
+        condition: SourceCondition.OK,
+      }),
+      envelope(),
+    );
+    expect(ok.title).toBe('Data source snow-1 is healthy again');
+    expect(ok.fields.map((f) => f.name)).not.toContain('Condition');
   });
 
   it('renders the recovery as resolved, landing where the failure did', () => {

@@ -1,4 +1,4 @@
-import type { ConnectorHealth } from '@telcomesh/contracts';
+import { SourceCondition, type ConnectorHealth } from '@telcomesh/contracts';
 import type { Notification } from '@telcomesh/notifier-integrations';
 import {
   firstTime,
@@ -11,6 +11,15 @@ import {
   text,
   type EventEnvelope,
 } from './render-support';
+
+/** The seed's connectivity alerts by condition; OK and unspecified (older producers) say nothing. */
+const CONDITION_LABEL: Partial<Record<SourceCondition, string>> = {
+  [SourceCondition.CONNECTION_LOST]: 'connection lost',
+  [SourceCondition.AUTH_FAILED]: 'authentication failed',
+  [SourceCondition.CORRUPT_DATA]: 'corrupt data',
+  [SourceCondition.QUOTA_EXCEEDED]: 'quota exceeded',
+  [SourceCondition.MISCONFIGURED]: 'misconfigured',
+};
 
 function plural(count: number, word: string): string {
   return `${formatNumber(count)} ${word}${count === 1 ? '' : 's'}`;
@@ -29,6 +38,7 @@ export function renderConnectorHealth(
   const lastError = oneLine(health.lastError);
   const lastSync = formatTime(health.lastSync);
   const failures = health.errorCount;
+  const condition = health.healthy ? undefined : CONDITION_LABEL[health.condition];
   const summary = health.healthy
     ? `The connector is syncing again${
         health.recordsCollected > 0
@@ -47,13 +57,16 @@ export function renderConnectorHealth(
     subject: `ingest.${segment(health.sourceId)}.health`,
     title: health.healthy
       ? `Data source ${source} is healthy again`
-      : `Data source ${source} is unhealthy`,
+      : condition
+        ? `Data source ${source}: ${condition}`
+        : `Data source ${source} is unhealthy`,
     summary,
     severity: 'major',
     status: health.healthy ? 'resolved' : 'firing',
     tenant: tenantOf(health.tenantId, envelope),
     fields: [
       ['Data Source', health.sourceId],
+      ['Condition', condition],
       ['Consecutive Failures', !health.healthy && failures > 0 ? String(failures) : undefined],
       ['Last Error', lastError],
       // "never" only matters while failing: a healthy report without it just did not say.

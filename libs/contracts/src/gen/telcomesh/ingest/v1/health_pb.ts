@@ -7,8 +7,8 @@
 //
 // Topic: ingest.health.v1 - Kafka key: source_id - CloudEvents type: telcomesh.ingest.health.v1
 
-import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
@@ -17,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file telcomesh/ingest/v1/health.proto.
  */
 export const file_telcomesh_ingest_v1_health: GenFile = /*@__PURE__*/
-  fileDesc("CiB0ZWxjb21lc2gvaW5nZXN0L3YxL2hlYWx0aC5wcm90bxITdGVsY29tZXNoLmluZ2VzdC52MSKFAgoPQ29ubmVjdG9ySGVhbHRoEhEKCXNvdXJjZV9pZBgBIAEoCRIRCgl0ZW5hbnRfaWQYAiABKAkSDwoHaGVhbHRoeRgDIAEoCBItCglsYXN0X3N5bmMYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC2Vycm9yX2NvdW50GAUgASgNEhIKCmxhc3RfZXJyb3IYBiABKAkSGQoRcmVjb3Jkc19jb2xsZWN0ZWQYByABKA0SGAoQcmVzcG9uc2VfdGltZV9tcxgIIAEoDRIuCgpjaGVja2VkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcGIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("CiB0ZWxjb21lc2gvaW5nZXN0L3YxL2hlYWx0aC5wcm90bxITdGVsY29tZXNoLmluZ2VzdC52MSK+AgoPQ29ubmVjdG9ySGVhbHRoEhEKCXNvdXJjZV9pZBgBIAEoCRIRCgl0ZW5hbnRfaWQYAiABKAkSDwoHaGVhbHRoeRgDIAEoCBItCglsYXN0X3N5bmMYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC2Vycm9yX2NvdW50GAUgASgNEhIKCmxhc3RfZXJyb3IYBiABKAkSGQoRcmVjb3Jkc19jb2xsZWN0ZWQYByABKA0SGAoQcmVzcG9uc2VfdGltZV9tcxgIIAEoDRIuCgpjaGVja2VkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI3Cgljb25kaXRpb24YCiABKA4yJC50ZWxjb21lc2guaW5nZXN0LnYxLlNvdXJjZUNvbmRpdGlvbiqAAgoPU291cmNlQ29uZGl0aW9uEiAKHFNPVVJDRV9DT05ESVRJT05fVU5TUEVDSUZJRUQQABIXChNTT1VSQ0VfQ09ORElUSU9OX09LEAESJAogU09VUkNFX0NPTkRJVElPTl9DT05ORUNUSU9OX0xPU1QQAhIgChxTT1VSQ0VfQ09ORElUSU9OX0FVVEhfRkFJTEVEEAMSIQodU09VUkNFX0NPTkRJVElPTl9DT1JSVVBUX0RBVEEQBBIjCh9TT1VSQ0VfQ09ORElUSU9OX1FVT1RBX0VYQ0VFREVEEAUSIgoeU09VUkNFX0NPTkRJVElPTl9NSVNDT05GSUdVUkVEEAZiBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * One health report of one connector, published after each sync attempt and
@@ -96,6 +96,14 @@ export type ConnectorHealth = Message<"telcomesh.ingest.v1.ConnectorHealth"> & {
    * @generated from field: google.protobuf.Timestamp checked_at = 9;
    */
   checkedAt?: Timestamp | undefined;
+
+  /**
+   * Which connectivity condition the source is in (OK when healthy). `last_error` still begins
+   * with the condition's name (`auth_failed: ...`) for readers older than this field.
+   *
+   * @generated from field: telcomesh.ingest.v1.SourceCondition condition = 10;
+   */
+  condition: SourceCondition;
 };
 
 /**
@@ -104,4 +112,65 @@ export type ConnectorHealth = Message<"telcomesh.ingest.v1.ConnectorHealth"> & {
  */
 export const ConnectorHealthSchema: GenMessage<ConnectorHealth> = /*@__PURE__*/
   messageDesc(file_telcomesh_ingest_v1_health, 0);
+
+/**
+ * Why a source is unhealthy: the seed's connectivity alerts, plus a configuration that cannot
+ * work. Reported on every health message; UNSPECIFIED only from producers older than the field.
+ *
+ * @generated from enum telcomesh.ingest.v1.SourceCondition
+ */
+export enum SourceCondition {
+  /**
+   * @generated from enum value: SOURCE_CONDITION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Syncing normally.
+   *
+   * @generated from enum value: SOURCE_CONDITION_OK = 1;
+   */
+  OK = 1,
+
+  /**
+   * The source cannot be reached (connection refused, timeout, 5xx).
+   *
+   * @generated from enum value: SOURCE_CONDITION_CONNECTION_LOST = 2;
+   */
+  CONNECTION_LOST = 2,
+
+  /**
+   * The source refused our credentials (401/403, SNMPv3 authentication).
+   *
+   * @generated from enum value: SOURCE_CONDITION_AUTH_FAILED = 3;
+   */
+  AUTH_FAILED = 3,
+
+  /**
+   * Most of what the source sent could not be read or failed validation.
+   *
+   * @generated from enum value: SOURCE_CONDITION_CORRUPT_DATA = 4;
+   */
+  CORRUPT_DATA = 4,
+
+  /**
+   * The source's rate limit or our request budget stopped the sync.
+   *
+   * @generated from enum value: SOURCE_CONDITION_QUOTA_EXCEEDED = 5;
+   */
+  QUOTA_EXCEEDED = 5,
+
+  /**
+   * The stored configuration cannot build a working connector.
+   *
+   * @generated from enum value: SOURCE_CONDITION_MISCONFIGURED = 6;
+   */
+  MISCONFIGURED = 6,
+}
+
+/**
+ * Describes the enum telcomesh.ingest.v1.SourceCondition.
+ */
+export const SourceConditionSchema: GenEnum<SourceCondition> = /*@__PURE__*/
+  enumDesc(file_telcomesh_ingest_v1_health, 0);
 
