@@ -15,7 +15,6 @@ import {
   log,
   perSecond,
   round,
-  sleep,
   summarizeLatencies,
 } from '../messaging/stats';
 import { BENCH_SOURCE_TYPE } from './metric-source';
@@ -163,8 +162,13 @@ export async function runEndToEnd(
       'end-to-end run',
     );
   }
-  const timeout = sleep(o.timeoutMs).then(() => 'timeout' as const);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), o.timeoutMs);
+  });
   const outcome = await Promise.race([finished.then(() => 'done' as const), timeout]);
+  // A pending timeout would hold the process open for the rest of --timeout-ms.
+  clearTimeout(timer);
   const memory = sampler.stop();
   bench.onBatch = undefined;
   bench.onPublished = undefined;
