@@ -299,7 +299,7 @@ describe('outbound records', () => {
         tenantId: 'tenant-001',
         sourceId: 'oss-ericsson-001',
         sourceSystem: 'ServiceNow',
-        eventType: NetworkEventType.NOTIFICATION,
+        eventType: NetworkEventType.INCIDENT,
         severity: PerceivedSeverity.CRITICAL,
         state: AlarmState.RAISED,
         alarmId: 'incident:abc123def456',

@@ -266,9 +266,9 @@ const INCIDENT_ENDED = new Set<TicketStatus>([
 /**
  * The `telemetry.events.v1` event of an incident ticket (seed "Tickets ITSM": `data_type: event`,
  * `event_type: INCIDENT`), so event consumers see incidents beside alarms: open → RAISED with the
- * ticket's severity, resolved/closed/canceled → CLEARED. The proto has no INCIDENT event type yet:
- * NOTIFICATION, with `metadata.event_type = INCIDENT`. Undefined for other tables and for tickets
- * without a site (`site_id` is the topic's key).
+ * ticket's severity, resolved/closed/canceled → CLEARED; event type INCIDENT (and, for readers
+ * older than that enum value, `metadata.event_type = INCIDENT`). Undefined for other tables and
+ * for tickets without a site (`site_id` is the topic's key).
  */
 export function incidentEventOf(
   enriched: EnrichedTicket,
@@ -308,7 +308,7 @@ export function incidentEventOf(
     tenantId: enriched.tenantId,
     sourceId: context.sourceId,
     sourceSystem: 'ServiceNow',
-    eventType: NetworkEventType.NOTIFICATION,
+    eventType: NetworkEventType.INCIDENT,
     severity: ended
       ? PerceivedSeverity.CLEARED
       : INCIDENT_SEVERITY[ticketSeverityOf(record.severity)],

@@ -190,6 +190,33 @@ describe('renderNetworkEvent', () => {
     });
   });
 
+  it('gives an ITSM incident the raise/clear lifecycle of its alarm id', () => {
+    const incident = (eventId: string, state: AlarmState, severity: PerceivedSeverity) =>
+      renderNetworkEvent(
+        create(Topics.TelemetryEvents, {
+          eventId,
+          sourceId: 'servicenow-prod',
+          sourceSystem: 'ServiceNow',
+          eventType: NetworkEventType.INCIDENT,
+          severity,
+          title: 'Tower mains power lost',
+          siteId: 'site-001',
+          alarmId: 'incident:9d385017c611228701d22104cc95c371',
+          state,
+        }),
+        envelope(),
+      );
+    const opened = incident('e-1', AlarmState.RAISED, PerceivedSeverity.MAJOR);
+    const resolved = incident('e-2', AlarmState.CLEARED, PerceivedSeverity.CLEARED);
+    expect(opened).toMatchObject({ kind: 'network_event', status: 'firing', severity: 'major' });
+    expect(opened.fields).toContainEqual({ name: 'Event Type', value: 'Incident' });
+    expect(resolved.status).toBe('resolved');
+    expect(resolved.labels.condition).toBe(opened.labels.condition);
+    expect(opened.labels.condition).toBe(
+      'alarm:servicenow-prod:incident:9d385017c611228701d22104cc95c371',
+    );
+  });
+
   it('renders an event with nothing but defaults without throwing', () => {
     expect(renderNetworkEvent(create(Topics.TelemetryEvents), envelope())).toStrictEqual({
       id: 'evt-7f3a',

@@ -44,12 +44,15 @@ function severityOf(event: NetworkEvent, isAlarm: boolean): NotificationSeverity
 /**
  * The condition an event fires or clears. Alarms are keyed like the platform keys alarm state,
  * (source, alarm id); without an alarm id, X.733 identifies an alarm by its managed object and
- * probable cause. Other events have no lifecycle: each one is its own condition.
+ * probable cause. An ITSM incident with its alarm id (`incident:<ticket id>`) has the same
+ * raise/clear lifecycle, so its resolution resolves it. Other events have no lifecycle: each one
+ * is its own condition.
  */
 function conditionOf(event: NetworkEvent, isAlarm: boolean, cause: string, id: string): string {
   const source = text(event.sourceId);
-  if (!isAlarm) return `event:${source}:${firstOf(event.eventId, id)}`;
   const alarmId = text(event.alarmId);
+  if (event.eventType === NetworkEventType.INCIDENT && alarmId) return `alarm:${source}:${alarmId}`;
+  if (!isAlarm) return `event:${source}:${firstOf(event.eventId, id)}`;
   if (alarmId) return `alarm:${source}:${alarmId}`;
   return `alarm:${source}:${firstOf(event.managedObject, event.siteId)}:${slug(cause)}`;
 }
