@@ -64,6 +64,7 @@ function report(r: Results): string {
           fmt(x.cumulativePerSec),
         ]),
       ),
+      `Batch format instead of the outbound records: ${fmt(s.batchFormat.kafkaRecords)} site records of up to ${s.batchFormat.batchSize} built in ${fmt(s.batchFormat.ms, 1)} ms, ${fmt(s.batchFormat.usPerRecord, 2)} µs per measurement (${fmt(s.batchFormat.recordsPerSec)}/s)`,
       `For comparison, the outbox path ADR 0008 replaced (INSERT ${fmt(s.outboxPath.insertMs, 1)} ms + relay ${fmt(s.outboxPath.relayMs, 1)} ms): ${fmt(s.outboxPath.recordsPerSec)} records/s after the outbound records`,
       '',
     );

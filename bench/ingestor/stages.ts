@@ -8,6 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import { OutboxRelay, type OutboundRecord } from '@telcomesh/messaging';
 import { compileMappingRules } from '../../apps/ingestor/src/pipeline/mapping-rules';
+import { acceptedOutboundOf } from '../../apps/ingestor/src/pipeline/metric-batches';
 import {
   outboundOf,
   rejectOutboundOf,
@@ -39,6 +40,14 @@ export interface StagesResult {
   valueBytes: number;
   headerBytes: number;
   stages: StageFigure[];
+  /** INGESTOR_METRICS_FORMAT=batch: the accepted records as NetworkMetricBatch records instead. */
+  batchFormat: {
+    batchSize: number;
+    kafkaRecords: number;
+    ms: number;
+    usPerRecord: number;
+    recordsPerSec: number;
+  };
   /** The same records through the outbox instead (before ADR 0008): INSERT, then the relay. */
   outboxPath: { insertMs: number; relayMs: number; recordsPerSec: number };
 }
@@ -95,6 +104,16 @@ export async function runStages(bench: BenchIngestor, o: StagesOptions): Promise
   });
 
   log(`stages: Kafka publish, ${o.insertBatch} records per call (as a sync publishes)`);
+  const batchSize = bench.service.runtime.config.INGESTOR_METRIC_BATCH_SIZE;
+  log(`stages: batch format, up to ${batchSize} measurements per site record`);
+  let batched: OutboundRecord[] = [];
+  const batchMs = best(o.rounds, () => {
+    batched = acceptedOutboundOf(processed.accepted, {
+      ...context,
+      metricBatchSize: batchSize,
+    }).records;
+  });
+
   const { runtime } = bench.service;
   const publishStarted = performance.now();
   for (let i = 0; i < rows.length; i += o.insertBatch)
@@ -147,6 +166,13 @@ export async function runStages(bench: BenchIngestor, o: StagesOptions): Promise
     valueBytes: sample?.value.length ?? 0,
     headerBytes: sample ? JSON.stringify(sample.headers).length : 0,
     stages,
+    batchFormat: {
+      batchSize,
+      kafkaRecords: batched.length,
+      ms: round(batchMs, 1),
+      usPerRecord: round((batchMs * 1000) / processed.accepted.length, 2),
+      recordsPerSec: perSecond(processed.accepted.length, batchMs),
+    },
     outboxPath: {
       insertMs: round(insertMs, 1),
       relayMs: round(relayMs, 1),
