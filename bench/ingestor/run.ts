@@ -31,7 +31,7 @@ const HELP = `usage: npx node dist/bench/ingestor/run.js [flags]   (after npx no
   --polls N              INGESTOR_MAX_CONCURRENT_POLLS (default 8, the service default)
   --metrics-format F     INGESTOR_METRICS_FORMAT: record (default) or batch
   --metric-batch N       INGESTOR_METRIC_BATCH_SIZE (default 500, the service default)
-  --memory-sources LIST  memory: held-source counts to step through (default 1000,5000)
+  --memory-sources LIST  memory: held-source counts to step through (default 1000,5000,10000)
   --brokers LIST         Kafka bootstrap (default $KAFKA_BROKERS or 127.0.0.1:9092)
   --redis URL            (default redis://127.0.0.1:6379)
   --pg-host H --pg-port P --pg-user U   PostgreSQL server (default 127.0.0.1 5432 postgres)
@@ -116,7 +116,7 @@ function report(r: Results): string {
           fmt(x.settleMs / 1000, 1),
         ]),
       ),
-      `per 1,000 sources: RSS +${fmt(m.rssMiBPer1000, 1)} MiB, heap +${fmt(m.heapMiBPer1000, 1)} MiB`,
+      `per 1,000 sources (from the first step with sources to the last): RSS +${fmt(m.rssMiBPer1000, 1)} MiB, heap +${fmt(m.heapMiBPer1000, 1)} MiB`,
       '',
     );
   }
@@ -150,7 +150,7 @@ async function main(): Promise<void> {
   const jsonFlag = flags.get('json');
   const jsonPath =
     typeof jsonFlag === 'string' ? jsonFlag : join(ROOT, 'bench/ingestor/results/latest.json');
-  const memoryCounts = listFlag(flags, 'memory-sources', '1000,5000').map((v) => {
+  const memoryCounts = listFlag(flags, 'memory-sources', '1000,5000,10000').map((v) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < 1) throw new Error(`--memory-sources: ${v} is not a count ≥ 1`);
     return n;

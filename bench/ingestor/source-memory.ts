@@ -2,7 +2,8 @@
  * Section 3: memory of one service instance per 1,000 held sources. Idle bench_metrics sources
  * (every poll finds nothing; polling interval 1 h) are registered through the catalog in steps;
  * after each step, once every source is held and has made its first poll, garbage is collected
- * and RSS and V8 heap are read. The figure is the slope between steps.
+ * and RSS and V8 heap are read. The figure is the slope from the first step with sources to the
+ * last: going from none to the first thousand also pays one-off warm-up (JIT, pools, modules).
  */
 import { performance } from 'node:perf_hooks';
 import { collectGarbage, log, perSecond, round, sleep } from '../messaging/stats';
@@ -21,7 +22,7 @@ export interface MemoryStep {
 
 export interface SourceMemoryResult {
   steps: MemoryStep[];
-  /** Change from the first step (0 sources) to the last, per 1,000 sources. */
+  /** Change from the first step with sources to the last, per 1,000 sources (0 → last if one step). */
   rssMiBPer1000: number;
   heapMiBPer1000: number;
 }
@@ -90,10 +91,11 @@ export async function runSourceMemory(
       settleMs: round(settleMs),
     });
   }
-  const firstStep = steps[0];
+  const firstStep = steps.length > 2 ? steps[1] : steps[0];
   const lastStep = steps[steps.length - 1];
+  const added = lastStep.sources - firstStep.sources;
   const per1000 = (a: number, b: number) =>
-    lastStep.sources > 0 ? round(((b - a) * 1000) / lastStep.sources, 2) : Number.NaN;
+    added > 0 ? round(((b - a) * 1000) / added, 2) : Number.NaN;
   return {
     steps,
     rssMiBPer1000: per1000(firstStep.rssMiB, lastStep.rssMiB),
