@@ -107,10 +107,11 @@ export class IngestorCore {
       warn: (context, message) => logger.warn(context, message),
       error: (context, message) => logger.error(context, message),
     };
+    const connectors = withPushSources(options.connectors ?? createConnectorRegistry());
     this.catalog = new SourceCatalog({
       dataSource: runtime.dataSource,
       store: this.store,
-      connectors: withPushSources(options.connectors ?? createConnectorRegistry()),
+      connectors,
       secrets: new SourceSecretBox(config.INGESTOR_SECRET_KEY),
       events,
       logger,
@@ -158,6 +159,7 @@ export class IngestorCore {
         replicaId: this.replicaId,
         leaseTtlMs: config.INGESTOR_LEASE_TTL_MS,
         renewIntervalMs: Math.max(250, Math.floor(config.INGESTOR_LEASE_TTL_MS / 3)),
+        isPolled: (source) => !connectors.isPushOnly(source),
       },
       (count) => this.metrics.sourcesHeld.set(count),
     );

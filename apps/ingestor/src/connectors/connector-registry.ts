@@ -15,6 +15,8 @@ export interface ConnectorDefinition<TConfig extends object = object> {
   variant?: { field: string; values: readonly string[] };
   configClass: ClassConstructor<TConfig>;
   create(config: TConfig, deps: ConnectorDeps): SourceConnector<TConfig>;
+  /** The source pushes its records to the ingestor (webhooks): it is never leased or polled. */
+  pushOnly?: boolean;
 }
 
 /** A data source's identity as stored: its source_type and/or its seed connector_class. */
@@ -46,6 +48,15 @@ export class ConnectorRegistry {
 
   list(): readonly ConnectorDefinition[] {
     return this.definitions;
+  }
+
+  /** Whether a stored source's connector only receives pushes (nothing to poll). */
+  isPushOnly(selector: ConnectorSelector): boolean {
+    return this.definitions.some(
+      (d) =>
+        d.pushOnly === true &&
+        (d.sourceType === selector.sourceType || d.connectorClass === selector.connectorClass),
+    );
   }
 
   /** The definition for a source; throws ConnectorConfigError naming the field that did not match. */

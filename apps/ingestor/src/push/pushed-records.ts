@@ -26,6 +26,8 @@ export interface PushedRows {
   rejected: Record<string, number>;
   acceptedCount: number;
   rejectedCount: number;
+  /** Mean quality_score of the accepted records; undefined when none. */
+  qualityMean?: number;
 }
 
 const encoder = new TextEncoder();
@@ -85,7 +87,11 @@ export function pushedRowsOf(
     rows,
     accepted,
     rejected,
-    acceptedCount: Object.values(accepted).reduce((a, b) => a + b, 0),
+    acceptedCount: built.acceptedCount,
     rejectedCount: Object.values(rejected).reduce((a, b) => a + b, 0),
+    qualityMean:
+      built.acceptedCount > 0
+        ? Math.round((built.qualitySum / built.acceptedCount) * 1000) / 1000
+        : undefined,
   };
 }

@@ -12,7 +12,7 @@ const silent = {
   debug: () => undefined,
 } as unknown as Logger;
 
-function setup(sources: SchedulableSource[]) {
+function setup(sources: SchedulableSource[], isPolled?: (source: SchedulableSource) => boolean) {
   let listings = 0;
   const store = {
     enabledSources: async () => {
@@ -44,7 +44,7 @@ function setup(sources: SchedulableSource[]) {
       release: async () => undefined,
     },
     silent,
-    { replicaId: 'r1', leaseTtlMs: 10_000, renewIntervalMs: 60_000 },
+    { replicaId: 'r1', leaseTtlMs: 10_000, renewIntervalMs: 60_000, isPolled },
   );
   return { ownership, scheduler, listings: () => listings };
 }
@@ -53,6 +53,8 @@ describe('SourceOwnership', () => {
   it('folds refresh requests made while a round waits into that round', async () => {
     const sources = Array.from({ length: 50 }, (_, i) => ({
       sourceId: `s-${i}`,
+      sourceType: 'oss_network',
+      connectorClass: 'OSS_NetworkConnector',
       pollingInterval: 3600,
       updatedAt: new Date(0),
     }));
@@ -70,6 +72,25 @@ describe('SourceOwnership', () => {
     expect(after).not.toBe(running);
     await Promise.all([running, after]);
     expect(listings()).toBe(3);
+    await ownership.stop();
+    await scheduler.stop();
+  });
+
+  it('leaves sources that are not polled (push-only) unleased and unscheduled', async () => {
+    const source = (sourceId: string, sourceType: string): SchedulableSource => ({
+      sourceId,
+      sourceType,
+      connectorClass: '',
+      pollingInterval: 60,
+      updatedAt: new Date(0),
+    });
+    const { ownership, scheduler } = setup(
+      [source('oss-1', 'oss_network'), source('hooks-1', 'webhook')],
+      (s) => s.sourceType !== 'webhook',
+    );
+    await ownership.refresh();
+    expect(ownership.heldIds()).toEqual(['oss-1']);
+    expect(scheduler.sources()).toEqual(['oss-1']);
     await ownership.stop();
     await scheduler.stop();
   });

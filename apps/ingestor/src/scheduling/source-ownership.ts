@@ -11,6 +11,8 @@ export interface SourceOwnershipOptions {
   leaseTtlMs: number;
   /** How often leases are renewed and free sources claimed (a third of the TTL). */
   renewIntervalMs: number;
+  /** Sources to lease and poll; the others (push-only, e.g. webhooks) are left alone. Default all. */
+  isPolled?: (source: SchedulableSource) => boolean;
 }
 
 /** How the replica gets ready to poll a source it gained, and lets one go. */
@@ -101,7 +103,8 @@ export class SourceOwnership {
 
   private async renew(): Promise<void> {
     if (this.stopped) return;
-    const sources = await this.store.enabledSources();
+    const isPolled = this.options.isPolled ?? (() => true);
+    const sources = (await this.store.enabledSources()).filter(isPolled);
     const wanted = new Map(sources.map((s) => [s.sourceId, s]));
     for (const sourceId of [...this.held.keys()]) {
       if (wanted.has(sourceId)) continue;

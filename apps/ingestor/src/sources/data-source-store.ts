@@ -24,8 +24,20 @@ export interface StoredDataSource {
 /** What the scheduler needs to know of an enabled source. */
 export interface SchedulableSource {
   sourceId: string;
+  sourceType: string;
+  connectorClass: string;
   pollingInterval: number;
   updatedAt: Date;
+}
+
+/** What one accepted push delivery (webhook) tells the source's health. */
+export interface PushFigures {
+  sourceId: string;
+  replicaId: string;
+  receivedAt: Date;
+  accepted: number;
+  rejected: number;
+  qualityScore?: number;
 }
 
 /** A `source_sync_state` row: the watermark and what the last poll left. */
@@ -200,12 +212,21 @@ export class DataSourceStore {
 
   async enabledSources(): Promise<SchedulableSource[]> {
     const rows = await this.dataSource.query<
-      { source_id: string; polling_interval: number; updated_at: Date | string }[]
+      {
+        source_id: string;
+        source_type: string;
+        connector_class: string | null;
+        polling_interval: number;
+        updated_at: Date | string;
+      }[]
     >(
-      `SELECT "source_id", "polling_interval", "updated_at" FROM ${this.sources} WHERE "enabled" ORDER BY "source_id"`,
+      `SELECT "source_id", "source_type", "connector_class", "polling_interval", "updated_at"
+         FROM ${this.sources} WHERE "enabled" ORDER BY "source_id"`,
     );
     return rows.map((r) => ({
       sourceId: r.source_id,
+      sourceType: r.source_type,
+      connectorClass: r.connector_class ?? '',
       pollingInterval: r.polling_interval,
       updatedAt: new Date(r.updated_at),
     }));
@@ -278,6 +299,30 @@ export class DataSourceStore {
    * another replica committed a poll of this source since it was read (or the source is gone),
    * and the caller must roll back.
    */
+  /**
+   * Records an accepted push delivery in the source's health, in the delivery's transaction: it is
+   * the source's sync (last_sync, records of this delivery, totals). The version moves on too.
+   */
+  async recordPush(manager: EntityManager, push: PushFigures): Promise<void> {
+    await manager.query(
+      `UPDATE ${this.states} SET
+         "version" = "version" + 1, "polled_by" = $2, "last_attempt" = $3, "last_sync" = $3,
+         "error_count" = 0, "records_collected" = $4::int, "records_rejected" = $5::int,
+         "total_collected" = "total_collected" + $4::int,
+         "total_rejected" = "total_rejected" + $5::int,
+         "quality_score" = COALESCE($6, "quality_score"), "updated_at" = now()
+       WHERE "source_id" = $1`,
+      [
+        push.sourceId,
+        push.replicaId,
+        push.receivedAt,
+        push.accepted,
+        push.rejected,
+        push.qualityScore ?? null,
+      ],
+    );
+  }
+
   /**
    * Claims the next sync of a source: moves the state's version on when it is still `expected`
    * and returns the new one, or undefined when another poll (here or on another replica) claimed

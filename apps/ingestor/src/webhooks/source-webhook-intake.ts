@@ -95,6 +95,14 @@ export class SourceWebhookIntake {
     const fresh = await dataSource.transaction(async (manager) => {
       if (!(await inbox.claim(manager, inboxGroupOf(sourceId), verdict.deliveryId))) return false;
       if (pushed.rows.length > 0) await outbox.enqueue(manager, pushed.rows);
+      await this.core.store.recordPush(manager, {
+        sourceId,
+        replicaId: this.core.replicaId,
+        receivedAt: new Date(now),
+        accepted: pushed.acceptedCount,
+        rejected: pushed.rejectedCount,
+        qualityScore: pushed.qualityMean,
+      });
       return true;
     });
     if (!fresh) {

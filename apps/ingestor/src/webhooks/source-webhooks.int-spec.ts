@@ -114,6 +114,7 @@ describe('signed per-source webhooks (HTTP, PostgreSQL, Kafka)', () => {
   });
 
   it('publishes a signed delivery as an alarm, once however often it is delivered', async () => {
+    const startedAt = Date.now();
     const body = alarmBody('ALM-1');
     const headers = signWebhook('hmac_sha256_hex', SECRET, body);
     const first = await deliver('hooks-a', body, headers);
@@ -141,6 +142,27 @@ describe('signed per-source webhooks (HTTP, PostgreSQL, Kafka)', () => {
     await deliver('hooks-a', later, signWebhook('hmac_sha256_hex', SECRET, later));
     await eventually(() => alarmsOf('hooks-a').find((a) => a.alarmId === 'ALM-2'), 'ALM-2');
     expect(alarmsOf('hooks-a').filter((a) => a.alarmId === 'ALM-1')).toHaveLength(1);
+
+    // Its health is its deliveries: never polled (a poll would zero the figures every interval).
+    const health = (await (await fetch(`${service.url}/sources/hooks-a/health`)).json()) as {
+      healthy: boolean;
+      last_sync: string | null;
+      records_collected: number;
+      total_collected: number;
+      total_rejected: number;
+      quality_score: number | null;
+      held_here: boolean;
+    };
+    expect(health).toMatchObject({
+      healthy: true,
+      records_collected: 1,
+      total_collected: 2,
+      total_rejected: 0,
+      held_here: false,
+    });
+    // The last delivery's time (the service and the test share the machine's clock).
+    expect(Date.parse(health.last_sync ?? '')).toBeGreaterThanOrEqual(startedAt);
+    expect(health.quality_score).toBeGreaterThan(0);
   });
 
   it('answers a bad signature 401 with the reason and publishes nothing', async () => {

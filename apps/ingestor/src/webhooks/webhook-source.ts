@@ -12,9 +12,10 @@ import { WEBHOOK_SOURCE_TYPE, WebhookSourceConfig } from './webhook-source-confi
 const NO_CURSOR: SyncCursor = { version: 1, streams: {} };
 
 /**
- * The registry's side of a webhook source: the sender pushes, so there is nothing to poll.
- * It exists so the registry validates the config, seals the secret and reports health like any
- * other source; `fetch` returns nothing and keeps the cursor.
+ * The registry's side of a webhook source: the sender pushes, so there is nothing to poll (the
+ * definition is `pushOnly`: never leased or scheduled; each delivery records the health). It
+ * exists so the registry validates the config, seals the secret and tests like any other source;
+ * `fetch` returns nothing and keeps the cursor.
  */
 export class WebhookPushSource implements SourceConnector<WebhookSourceConfig> {
   readonly sourceType = WEBHOOK_SOURCE_TYPE;
@@ -71,5 +72,6 @@ export const WEBHOOK_SOURCE_CONNECTOR = {
   connectorClass: 'Webhook_Receiver',
   configClass: WebhookSourceConfig,
   secretFields: ['hmac_secret'],
+  pushOnly: true,
   create: (config) => new WebhookPushSource(config),
 } satisfies ConnectorDefinition<WebhookSourceConfig> & { secretFields: readonly string[] };
