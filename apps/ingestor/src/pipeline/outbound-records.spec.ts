@@ -172,6 +172,36 @@ describe('outbound records', () => {
     });
   });
 
+  it('reads a change’s state on its own table, from the stored number when the label is unknown', () => {
+    const change = (status: string, stateValue?: string): TicketRecord => ({
+      kind: 'ticket',
+      ticketId: 'chg1',
+      number: 'CHG0030001',
+      table: 'change_request',
+      title: 'Swap rectifier',
+      description: '',
+      status,
+      severity: '3',
+      priority: '3',
+      openedAt: new Date(NOW - 3_600_000),
+      updatedAt: new Date(NOW - 60_000),
+      labels: stateValue === undefined ? {} : { state_value: stateValue },
+      raw: {},
+    });
+    const statusOf = (record: TicketRecord) =>
+      decode(
+        Topics.ItsmTickets,
+        outboundOf(
+          { kind: 'ticket', record, tenantId: 't', siteCode: '', qualityScore: 1 },
+          context,
+        ).value,
+      ).status;
+    expect(statusOf(change('Implement'))).toBe(TicketStatus.IN_PROGRESS);
+    // A label this ingestor does not know, and the number: 3 is Closed on change_request.
+    expect(statusOf(change('Done by vendor', '3'))).toBe(TicketStatus.CLOSED);
+    expect(statusOf(change('3'))).toBe(TicketStatus.CLOSED);
+  });
+
   it('sends a reject to ingest.rejects.v1 with the reason, the target topic and the raw input', () => {
     const out = rejectOutboundOf(
       {

@@ -16,7 +16,7 @@ import {
   type NetworkMetric,
 } from '@telcomesh/contracts';
 import type { OutboundRecord } from '@telcomesh/messaging';
-import type { AlarmRecord, RejectedItem, SourceRecord } from '../connectors';
+import type { AlarmRecord, RejectedItem, SourceRecord, TicketRecord } from '../connectors';
 import type {
   EnrichedMetric,
   EnrichedRecord,
@@ -223,7 +223,7 @@ export function outboundOf(enriched: EnrichedRecord, context: OutboundContext): 
       const { record } = enriched;
       const topic = Topics.ItsmTickets;
       const { category, assignment_group: assignmentGroup, ...labels } = record.labels;
-      const status = ticketStatusOf(record.status);
+      const status = statusOfTicket(record);
       const message = create(topic, {
         sysId: record.ticketId,
         number: record.number,
@@ -271,6 +271,13 @@ const INCIDENT_ENDED = new Set<TicketStatus>([
   TicketStatus.CANCELED,
 ]);
 
+/** The state's label names the status; its stored number (on its table) backs up unknown labels. */
+function statusOfTicket(record: TicketRecord): TicketStatus {
+  const status = ticketStatusOf(record.status, record.table);
+  if (status !== TicketStatus.UNSPECIFIED || record.labels.state_value === undefined) return status;
+  return ticketStatusOf(record.labels.state_value, record.table);
+}
+
 /**
  * The `telemetry.events.v1` event of an incident ticket (seed "Tickets ITSM": `data_type: event`,
  * `event_type: INCIDENT`), so event consumers see incidents beside alarms: open → RAISED with the
@@ -292,10 +299,7 @@ export function incidentEventOf(
       .update(`${context.sourceId}\u0000incident-event|${recordIdentity(record)}`)
       .digest('hex'),
   );
-  // The state's label names the status; its stored number is the fallback for unknown labels.
-  let status = ticketStatusOf(record.status);
-  if (status === TicketStatus.UNSPECIFIED && record.labels.state_value !== undefined)
-    status = ticketStatusOf(record.labels.state_value);
+  const status = statusOfTicket(record);
   const ended = INCIDENT_ENDED.has(status);
   const metadata: Record<string, string> = {
     ...record.labels,
