@@ -12,7 +12,12 @@ const silent = {
   debug: () => undefined,
 } as unknown as Logger;
 
-function setup(sources: SchedulableSource[], isPolled?: (source: SchedulableSource) => boolean) {
+function setup(
+  sources: SchedulableSource[],
+  isPolled?: (source: SchedulableSource) => boolean,
+  cache = new MemoryCache(),
+  replicaId = 'r1',
+) {
   let listings = 0;
   const store = {
     enabledSources: async () => {
@@ -27,7 +32,7 @@ function setup(sources: SchedulableSource[], isPolled?: (source: SchedulableSour
     onError: () => undefined,
   });
   const ownership = new SourceOwnership(
-    new MemoryCache(),
+    cache,
     store,
     scheduler,
     {
@@ -44,7 +49,7 @@ function setup(sources: SchedulableSource[], isPolled?: (source: SchedulableSour
       release: async () => undefined,
     },
     silent,
-    { replicaId: 'r1', leaseTtlMs: 10_000, renewIntervalMs: 60_000, isPolled },
+    { replicaId, leaseTtlMs: 10_000, renewIntervalMs: 60_000, isPolled },
   );
   return { ownership, scheduler, listings: () => listings };
 }
@@ -93,5 +98,43 @@ describe('SourceOwnership', () => {
     expect(scheduler.sources()).toEqual(['oss-1']);
     await ownership.stop();
     await scheduler.stop();
+  });
+
+  it('shares the sources evenly between live replicas, and takes them all back when one leaves', async () => {
+    const sources = ['a', 'b', 'c', 'd', 'e'].map((id) => ({
+      sourceId: id,
+      sourceType: 'snmp',
+      connectorClass: '',
+      pollingInterval: 60,
+      updatedAt: new Date(0),
+    }));
+    const cache = new MemoryCache();
+    const r1 = setup(sources, undefined, cache, 'r1');
+    const r2 = setup(sources, undefined, cache, 'r2');
+    await r1.ownership.refresh();
+    expect(r1.ownership.heldIds()).toEqual(['a', 'b', 'c', 'd', 'e']);
+    // r2 joins: everything is held, so it only takes its replica slot.
+    await r2.ownership.refresh();
+    expect(r2.ownership.heldIds()).toEqual([]);
+    // r1 sees two replicas: its share is ceil(5 / 2) = 3, the last two by id go.
+    await r1.ownership.refresh();
+    expect(r1.ownership.heldIds()).toEqual(['a', 'b', 'c']);
+    await r2.ownership.refresh();
+    expect(r2.ownership.heldIds()).toEqual(['d', 'e']);
+    // Stable from then on: nobody sheds or takes.
+    await r1.ownership.refresh();
+    await r2.ownership.refresh();
+    expect([r1.ownership.heldIds(), r2.ownership.heldIds()]).toEqual([
+      ['a', 'b', 'c'],
+      ['d', 'e'],
+    ]);
+    expect(r2.scheduler.sources().sort()).toEqual(['d', 'e']);
+    // r2 shuts down (lets go of its slot and sources): r1's share is everything again.
+    await r2.ownership.stop();
+    await r2.scheduler.stop();
+    await r1.ownership.refresh();
+    expect(r1.ownership.heldIds()).toEqual(['a', 'b', 'c', 'd', 'e']);
+    await r1.ownership.stop();
+    await r1.scheduler.stop();
   });
 });

@@ -13,6 +13,8 @@ export interface SourceOwnershipOptions {
   renewIntervalMs: number;
   /** Sources to lease and poll; the others (push-only, e.g. webhooks) are left alone. Default all. */
   isPolled?: (source: SchedulableSource) => boolean;
+  /** Replica slots counted for the fair share (default 32): more live replicas count as this many. */
+  maxReplicas?: number;
 }
 
 /** How the replica gets ready to poll a source it gained, and lets one go. */
@@ -26,6 +28,10 @@ function leaseKey(sourceId: string): string {
   return `ingest-source:${sourceId}`;
 }
 
+function slotKey(slot: number): string {
+  return `ingest-replica-slot:${slot}`;
+}
+
 /**
  * One poller per data source across replicas: every round each replica lists the enabled sources
  * and tries to take or renew each one's Redis lease (`runtime.cache`); the holder schedules the
@@ -33,6 +39,11 @@ function leaseKey(sourceId: string): string {
  * the next round elsewhere takes them, within `leaseTtlMs + renewIntervalMs`; the new holder polls
  * when the source is next due by its saved last attempt. A replica that cannot renew (Redis
  * unreachable) drops its sources at once; the sync state's version fences any poll still running.
+ *
+ * Replicas share the sources evenly: each holds a numbered replica slot (a lease too), counts the
+ * live slots and keeps at most its fair share, ceil(sources / replicas). A replica over its share
+ * lets the extra go (the last by id) for the others to take on their next round; one under it
+ * takes free sources. A replica that joins thus gets its share within two rounds.
  */
 export class SourceOwnership {
   private readonly held = new Map<string, HeldSource>();
@@ -40,6 +51,8 @@ export class SourceOwnership {
   private round: Promise<void> = Promise.resolve();
   /** The round queued behind the running one, not started yet: later requests join it. */
   private queued: Promise<void> | undefined;
+  /** This replica's slot among the live ones, while it renews it. */
+  private slot: number | undefined;
   private stopped = false;
 
   constructor(
@@ -99,6 +112,34 @@ export class SourceOwnership {
         .releaseLease(leaseKey(sourceId), this.options.replicaId)
         .catch(() => undefined);
     }
+    if (this.slot !== undefined) {
+      await this.cache
+        .releaseLease(slotKey(this.slot), this.options.replicaId)
+        .catch(() => undefined);
+      this.slot = undefined;
+    }
+  }
+
+  /**
+   * Renews (or takes the lowest free) replica slot and counts the live ones. Throws when the cache
+   * cannot answer; the caller then balances nothing and the lease calls decide.
+   */
+  private async liveReplicas(): Promise<number> {
+    const max = this.options.maxReplicas ?? 32;
+    const { replicaId, leaseTtlMs } = this.options;
+    if (
+      this.slot !== undefined &&
+      !(await this.cache.acquireLease(slotKey(this.slot), replicaId, leaseTtlMs))
+    )
+      this.slot = undefined;
+    for (let slot = 0; this.slot === undefined && slot < max; slot++) {
+      if (await this.cache.acquireLease(slotKey(slot), replicaId, leaseTtlMs)) this.slot = slot;
+    }
+    let live = 0;
+    for (let slot = 0; slot < max; slot++) {
+      if ((await this.cache.get(slotKey(slot))) !== undefined) live++;
+    }
+    return Math.max(1, live);
   }
 
   private async renew(): Promise<void> {
@@ -113,8 +154,24 @@ export class SourceOwnership {
         .releaseLease(leaseKey(sourceId), this.options.replicaId)
         .catch(() => undefined);
     }
+    let share = Number.POSITIVE_INFINITY;
+    try {
+      share = Math.ceil(sources.length / (await this.liveReplicas()));
+    } catch (error) {
+      this.logger.warn({ err: error }, 'replica count unknown: sources not rebalanced this round');
+    }
+    const heldNow = [...this.held.keys()].sort();
+    for (const sourceId of heldNow.slice(Math.min(heldNow.length, share))) {
+      if (this.stopped) return;
+      await this.drop(sourceId, 'rebalanced: over this replica’s share');
+      await this.cache
+        .releaseLease(leaseKey(sourceId), this.options.replicaId)
+        .catch(() => undefined);
+    }
     for (const source of sources) {
       if (this.stopped) return;
+      // Free sources are for replicas under their share.
+      if (!this.held.has(source.sourceId) && this.held.size >= share) continue;
       let ours: boolean;
       try {
         ours = await this.cache.acquireLease(
