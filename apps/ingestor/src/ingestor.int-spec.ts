@@ -460,7 +460,7 @@ describe('ingestor (ENM simulators, two replicas, PostgreSQL, Redis, Kafka)', ()
     expect(new Set(ids).size).toBe(ids.length);
   });
 
-  it('polls each source from exactly one of two replicas, and moves a dead replica’s sources to the other', async () => {
+  it('polls each source from exactly one of two replicas, shared evenly, and moves a dead replica’s sources to the other', async () => {
     await start('replica-b');
     const sources = ['oss-b', 'oss-c', 'oss-d'];
     for (const [i, source] of sources.entries()) {
@@ -480,6 +480,14 @@ describe('ingestor (ENM simulators, two replicas, PostgreSQL, Redis, Kafka)', ()
         `the measurements of ${source}`,
       );
     }
+    // The two replicas share the four sources evenly (each keeps at most ceil(4 / 2)).
+    const heldBy = async (replica: string) =>
+      (await Promise.all(all.map((source) => health(source, replica)))).filter((h) => h.held_here)
+        .length;
+    await eventually(
+      async () => (await heldBy('replica-a')) === 2 && (await heldBy('replica-b')) === 2,
+      'two sources held by each replica',
+    );
     // Sampled over several lease rounds: always exactly one holder, and it is the one polling.
     const holders = new Map<string, string>();
     for (let round = 0; round < 4; round++) {
@@ -493,6 +501,7 @@ describe('ingestor (ENM simulators, two replicas, PostgreSQL, Redis, Kafka)', ()
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
     for (const source of all) expect((await health(source)).polled_by).toBe(holders.get(source));
+    expect([...holders.values()].filter((r) => r === 'replica-b')).toHaveLength(2);
 
     // replica-a loses Redis (as good as dead to the others): it cannot renew nor let go, so its
     // leases run out and replica-b takes its sources.
