@@ -11,8 +11,10 @@ import {
   demoContactCentreConfig,
   EricssonEnmSimulator,
   generateAlarm,
+  IotEnergySimulator,
   JiraSimulator,
   OssDataset,
+  ServiceNowSimulator,
   WebhookSink,
 } from '@telcomesh/testing';
 import { startTicketAgent, type RunningTicketAgent } from '../apps/ticket-agent/src/main';
@@ -21,7 +23,14 @@ import { SERVICES } from './services';
 const DISTRIBUTED_ONLY = ['KAFKA_BROKERS', 'DATABASE_URL', 'REDIS_URL', 'PORT', 'DATABASE_SCHEMA'];
 
 /** The ingestor's demo data source: the ENM simulator, polled every 30 s (seed data_sources.yaml). */
-function demoDataSources(enmUrl: string): string {
+/** Where the demo's simulated systems listen. */
+interface DemoSystems {
+  enmUrl: string;
+  iotUrl: string;
+  serviceNowUrl: string;
+}
+
+function demoDataSources({ enmUrl, iotUrl, serviceNowUrl }: DemoSystems): string {
   return `data_sources:
   - source_id: demo-enm
     connector_class: OSS_NetworkConnector
@@ -38,6 +47,36 @@ function demoDataSources(enmUrl: string): string {
         client_id: aiops-client
         client_secret: \${env:DEMO_ENM_CLIENT_SECRET}
         token_endpoint: /auth/oauth2/token
+    mapping_rules:
+      tenant_mapping: demo-towerco
+  - source_id: demo-energy
+    connector_class: Energy_IoTConnector
+    polling_interval: 60
+    enabled: true
+    source_name: Demo tower energy sensors (simulated IoT platform)
+    source_type: energy_iot
+    connection_config:
+      base_url: ${iotUrl}
+      initial_lookback_minutes: 120
+      authentication:
+        type: api_key
+        api_key: \${env:DEMO_IOT_API_KEY}
+        key_header: X-API-Key
+    mapping_rules:
+      tenant_mapping: demo-towerco
+  - source_id: demo-servicenow
+    connector_class: ITSM_ServiceNowConnector
+    polling_interval: 60
+    enabled: true
+    source_name: Demo ServiceNow (simulated)
+    source_type: itsm_servicenow
+    connection_config:
+      instance_url: ${serviceNowUrl}
+      initial_lookback_days: 30
+      authentication:
+        type: basic
+        username: aiops_user
+        password: \${env:DEMO_SERVICENOW_PASSWORD}
     mapping_rules:
       tenant_mapping: demo-towerco
 `;
@@ -148,12 +187,43 @@ async function main(): Promise<void> {
     }),
   });
   const enmUrl = await enm.start();
+
+  // Tower energy sensors behind an IoT platform's REST API (API key): two hours of readings,
+  // then one per sensor every minute.
+  const iotKey = randomBytes(12).toString('hex');
+  process.env.DEMO_IOT_API_KEY = iotKey;
+  const iot = new IotEnergySimulator({
+    apiKey: iotKey,
+    keyHeader: 'X-API-Key',
+    sites: 5,
+    intervalMinutes: 5,
+    from: new Date(Date.now() - 120 * 60_000).toISOString(),
+    to: new Date().toISOString(),
+  });
+  const iotUrl = await iot.start();
+  const iotLive = setInterval(() => iot.recordRound(Date.now()), 60_000);
+  iotLive.unref();
+
+  // A ServiceNow instance (Table API, basic auth) with a month of incidents, requests, changes
+  // and problems, synced incrementally into itsm.tickets.v1.
+  const serviceNowPassword = randomBytes(12).toString('hex');
+  process.env.DEMO_SERVICENOW_PASSWORD = serviceNowPassword;
+  const serviceNow = new ServiceNowSimulator({
+    username: 'aiops_user',
+    password: serviceNowPassword,
+    records: { seed: 5, incident: 40, sc_request: 10, change_request: 10, problem: 5 },
+  });
+  const serviceNowUrl = await serviceNow.start();
+
   const ingestorSources = join(dataDir, 'demo-data-sources.yaml');
-  writeFileSync(ingestorSources, demoDataSources(enmUrl));
+  writeFileSync(ingestorSources, demoDataSources({ enmUrl, iotUrl, serviceNowUrl }));
 
   const running: RunningService[] = [];
   const stop = async () => {
     await enm.stop().catch(() => undefined);
+    clearInterval(iotLive);
+    await iot.stop().catch(() => undefined);
+    await serviceNow.stop().catch(() => undefined);
     clearInterval(demo);
     for (const agent of agents) await agent.close().catch(() => undefined);
     await jira.stop().catch(() => undefined);

@@ -187,16 +187,16 @@ export class IotEnergySimulator {
     this.faults.length = 0;
   }
 
-  private seed(): void {
-    const { from, to } = this.options;
-    if (from === undefined || to === undefined) return;
-    const step = (this.options.intervalMinutes ?? 15) * 60_000;
+  /**
+   * One reading of every sensor of every site measured at `at` (received half a minute later, as
+   * sensors report in batches): the seed's step, and how a demo keeps the platform live.
+   */
+  recordRound(at: number, index = Math.floor(at / 60_000)): IotEnergyReading[] {
+    const added: IotEnergyReading[] = [];
     const sites = this.options.sites ?? 3;
-    const start = Date.parse(from);
-    const end = Date.parse(to);
-    for (let at = start, index = 0; at < end; at += step, index++) {
-      for (let site = 1; site <= sites; site++) {
-        for (const sensor of sensorsOf(site)) {
+    for (let site = 1; site <= sites; site++) {
+      for (const sensor of sensorsOf(site)) {
+        added.push(
           this.addReading({
             site_id: `SITE-${String(site).padStart(3, '0')}`,
             sensor_id: sensor.id,
@@ -204,12 +204,21 @@ export class IotEnergySimulator {
             value: Math.round(sensor.value(index) * 100) / 100,
             unit: sensor.unit,
             measured_at: new Date(at).toISOString(),
-            // Sensors report in batches; the platform stores them half a minute later.
             received_at: new Date(at + 30_000).toISOString(),
-          });
-        }
+          }),
+        );
       }
     }
+    return added;
+  }
+
+  private seed(): void {
+    const { from, to } = this.options;
+    if (from === undefined || to === undefined) return;
+    const step = (this.options.intervalMinutes ?? 15) * 60_000;
+    const start = Date.parse(from);
+    const end = Date.parse(to);
+    for (let at = start, index = 0; at < end; at += step, index++) this.recordRound(at, index);
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
