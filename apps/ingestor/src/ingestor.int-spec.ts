@@ -11,13 +11,7 @@ import { join } from 'node:path';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { decode, SourceCondition, Topics } from '@telcomesh/contracts';
-import {
-  KafkaTransport,
-  PrefixedTransport,
-  type InboundRecord,
-  type MessageTransport,
-  type Subscription,
-} from '@telcomesh/messaging';
+import type { InboundRecord } from '@telcomesh/messaging';
 import type { RunningService } from '@telcomesh/platform';
 import {
   EricssonEnmSimulator,
@@ -28,6 +22,7 @@ import {
 import type { IngestorConfig } from './ingestor.config';
 import { IngestorCore } from './ingestor-core';
 import { bootstrap } from './main';
+import { TopicRecorder } from './testing/topic-recorder';
 import { RejectHeaders } from './pipeline/outbound-records';
 
 const RUN = randomBytes(3).toString('hex');
@@ -157,8 +152,7 @@ describe('ingestor (ENM simulators, two replicas, PostgreSQL, Redis, Kafka)', ()
   const simulators = new Map<string, EricssonEnmSimulator>();
   const replicas = new Map<string, Replica>();
   const received: InboundRecord[] = [];
-  let consumer: MessageTransport;
-  let subscription: Subscription;
+  let recorder: TopicRecorder;
 
   const start = async (name: string, extra: Record<string, string> = {}) => {
     const replica = await bootstrap({ ...envFor(name), ...extra });
@@ -205,31 +199,22 @@ describe('ingestor (ENM simulators, two replicas, PostgreSQL, Redis, Kafka)', ()
 
   beforeAll(async () => {
     await start('replica-a');
-    const kafka = new KafkaTransport({
-      brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
-      clientId: `ingestor-it-${RUN}`,
-    });
-    await kafka.connect();
-    consumer = new PrefixedTransport(kafka, PREFIX);
-    subscription = await consumer.subscribe({
-      groupId: `ingestor-it-${RUN}`,
-      topics: [
+    recorder = await TopicRecorder.start(
+      PREFIX,
+      `ingestor-it-${RUN}`,
+      [
         Topics.TelemetryMetrics.name,
         Topics.TelemetryEvents.name,
         Topics.IngestHealth.name,
         Topics.ConfigChanges.name,
         Topics.IngestRejects.name,
       ],
-      fromBeginning: true,
-      handler: async (record) => {
-        received.push(record);
-      },
-    });
+      received,
+    );
   }, 120_000);
 
   afterAll(async () => {
-    await subscription?.close().catch(() => undefined);
-    await consumer?.close().catch(() => undefined);
+    await recorder?.close();
     for (const replica of replicas.values()) await replica.close().catch(() => undefined);
     for (const sim of simulators.values()) await sim.stop();
   });

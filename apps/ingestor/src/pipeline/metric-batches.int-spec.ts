@@ -4,17 +4,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { decode, Topics, type NetworkMetricBatch } from '@telcomesh/contracts';
-import {
-  KafkaTransport,
-  PrefixedTransport,
-  type InboundRecord,
-  type MessageTransport,
-  type Subscription,
-} from '@telcomesh/messaging';
+import type { InboundRecord } from '@telcomesh/messaging';
 import type { RunningService } from '@telcomesh/platform';
 import { EricssonEnmSimulator, eventually, OssDataset } from '@telcomesh/testing';
 import type { IngestorConfig } from '../ingestor.config';
 import { bootstrap } from '../main';
+import { TopicRecorder } from '../testing/topic-recorder';
 
 const RUN = randomBytes(3).toString('hex');
 const PREFIX = `${process.env.KAFKA_TOPIC_PREFIX ?? 'it'}-batch-${RUN}`;
@@ -23,8 +18,7 @@ const MINUTE = 60_000;
 describe('ingestor with INGESTOR_METRICS_FORMAT=batch (ENM simulator, PostgreSQL, Redis, Kafka)', () => {
   let simulator: EricssonEnmSimulator;
   let service: RunningService<IngestorConfig>;
-  let consumer: MessageTransport;
-  let subscription: Subscription;
+  let recorder: TopicRecorder;
   const received: InboundRecord[] = [];
 
   beforeAll(async () => {
@@ -51,29 +45,20 @@ describe('ingestor with INGESTOR_METRICS_FORMAT=batch (ENM simulator, PostgreSQL
       // Small batches, so one site's measurements of one poll span several records.
       INGESTOR_METRIC_BATCH_SIZE: '4',
     });
-    const kafka = new KafkaTransport({
-      brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
-      clientId: `ingestor-batch-it-${RUN}`,
-    });
-    await kafka.connect();
-    consumer = new PrefixedTransport(kafka, PREFIX);
-    subscription = await consumer.subscribe({
-      groupId: `ingestor-batch-it-${RUN}`,
-      topics: [
+    recorder = await TopicRecorder.start(
+      PREFIX,
+      `ingestor-batch-it-${RUN}`,
+      [
         Topics.TelemetryMetrics.name,
         Topics.TelemetryMetricBatches.name,
         Topics.TelemetryEvents.name,
       ],
-      fromBeginning: true,
-      handler: async (record) => {
-        received.push(record);
-      },
-    });
+      received,
+    );
   }, 120_000);
 
   afterAll(async () => {
-    await subscription?.close().catch(() => undefined);
-    await consumer?.close().catch(() => undefined);
+    await recorder?.close();
     await service?.close().catch(() => undefined);
     await simulator?.stop();
   });

@@ -8,18 +8,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AlarmState, decode, PerceivedSeverity, Topics } from '@telcomesh/contracts';
-import {
-  KafkaTransport,
-  PrefixedTransport,
-  type InboundRecord,
-  type MessageTransport,
-  type Subscription,
-} from '@telcomesh/messaging';
+import type { InboundRecord } from '@telcomesh/messaging';
 import type { RunningService } from '@telcomesh/platform';
 import { eventually } from '@telcomesh/testing';
 import { freeUdpPort, snmptrap } from '../connectors/snmp/testing/snmpd';
 import type { IngestorConfig } from '../ingestor.config';
 import { bootstrap } from '../main';
+import { TopicRecorder } from '../testing/topic-recorder';
 import { SnmpTrapIntake, UNKNOWN_AGENT_SOURCE_ID } from './snmp-trap-intake';
 
 const RUN = randomBytes(3).toString('hex');
@@ -38,8 +33,7 @@ const linkVarbinds = (ifIndex: number, oper: number) => [
 
 describe('SNMP traps into telemetry.events.v1 (snmptrap, PostgreSQL, Kafka)', () => {
   let service: RunningService<IngestorConfig>;
-  let consumer: MessageTransport;
-  let subscription: Subscription;
+  let recorder: TopicRecorder;
   let stateDir: string;
   let port: number;
   const received: InboundRecord[] = [];
@@ -65,20 +59,12 @@ describe('SNMP traps into telemetry.events.v1 (snmptrap, PostgreSQL, Kafka)', ()
       INGESTOR_SNMP_TRAP_PORT: String(port),
       INGESTOR_SNMP_TRAP_HOST: '127.0.0.1',
     });
-    const kafka = new KafkaTransport({
-      brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
-      clientId: `ingestor-trp-${RUN}`,
-    });
-    await kafka.connect();
-    consumer = new PrefixedTransport(kafka, PREFIX);
-    subscription = await consumer.subscribe({
-      groupId: `ingestor-trp-${RUN}`,
-      topics: [Topics.TelemetryEvents.name],
-      fromBeginning: true,
-      handler: async (record) => {
-        received.push(record);
-      },
-    });
+    recorder = await TopicRecorder.start(
+      PREFIX,
+      `ingestor-trp-${RUN}`,
+      [Topics.TelemetryEvents.name],
+      received,
+    );
     const created = await fetch(`${service.url}/sources`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -114,8 +100,7 @@ describe('SNMP traps into telemetry.events.v1 (snmptrap, PostgreSQL, Kafka)', ()
   }, 120_000);
 
   afterAll(async () => {
-    await subscription?.close().catch(() => undefined);
-    await consumer?.close().catch(() => undefined);
+    await recorder?.close();
     await service?.close().catch(() => undefined);
     if (stateDir) await rm(stateDir, { recursive: true, force: true });
   });

@@ -4,17 +4,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { decode, Topics } from '@telcomesh/contracts';
-import {
-  KafkaTransport,
-  PrefixedTransport,
-  type InboundRecord,
-  type MessageTransport,
-  type Subscription,
-} from '@telcomesh/messaging';
+import type { InboundRecord } from '@telcomesh/messaging';
 import type { RunningService } from '@telcomesh/platform';
 import { eventually } from '@telcomesh/testing';
 import type { IngestorConfig } from '../ingestor.config';
 import { bootstrap } from '../main';
+import { TopicRecorder } from '../testing/topic-recorder';
 import { signWebhook } from './webhook-signature';
 
 const RUN = randomBytes(3).toString('hex');
@@ -23,8 +18,7 @@ const SECRET = 'webhook-shared-secret-0123456789';
 
 describe('signed per-source webhooks (HTTP, PostgreSQL, Kafka)', () => {
   let service: RunningService<IngestorConfig>;
-  let consumer: MessageTransport;
-  let subscription: Subscription;
+  let recorder: TopicRecorder;
   const received: InboundRecord[] = [];
   const on = (topic: string) => received.filter((r) => r.topic === topic);
   const alarmsOf = (source: string) =>
@@ -65,20 +59,12 @@ describe('signed per-source webhooks (HTTP, PostgreSQL, Kafka)', () => {
       INGESTOR_SECRET_KEY: randomBytes(32).toString('base64'),
       OUTBOX_POLL_INTERVAL_MS: '100',
     });
-    const kafka = new KafkaTransport({
-      brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
-      clientId: `ingestor-whk-${RUN}`,
-    });
-    await kafka.connect();
-    consumer = new PrefixedTransport(kafka, PREFIX);
-    subscription = await consumer.subscribe({
-      groupId: `ingestor-whk-${RUN}`,
-      topics: [Topics.TelemetryEvents.name, Topics.IngestRejects.name],
-      fromBeginning: true,
-      handler: async (record) => {
-        received.push(record);
-      },
-    });
+    recorder = await TopicRecorder.start(
+      PREFIX,
+      `ingestor-whk-${RUN}`,
+      [Topics.TelemetryEvents.name, Topics.IngestRejects.name],
+      received,
+    );
     const created = await fetch(`${service.url}/sources`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -108,8 +94,7 @@ describe('signed per-source webhooks (HTTP, PostgreSQL, Kafka)', () => {
   }, 120_000);
 
   afterAll(async () => {
-    await subscription?.close().catch(() => undefined);
-    await consumer?.close().catch(() => undefined);
+    await recorder?.close();
     await service?.close().catch(() => undefined);
   });
 
