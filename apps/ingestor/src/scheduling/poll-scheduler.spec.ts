@@ -201,6 +201,26 @@ describe('PollScheduler', () => {
     expect(runs.map((run) => run.start).slice(0, 4)).toEqual([10_000, 10_500, 200_000, 260_000]);
   });
 
+  it('retries sooner than the interval when a poll asks to, never later than it', async () => {
+    const outcomes: PollOutcome[] = [{ retryInMs: 5_000 }, { retryInMs: 90_000 }, {}];
+    let call = 0;
+    const { runs, task } = recorder(
+      () => 100,
+      () => outcomes[call++] ?? {},
+    );
+    const scheduler = new PollScheduler(task, {
+      maxConcurrent: 1,
+      jitter: 0,
+      timers: fakeTimers,
+      onError: () => undefined,
+    });
+    scheduler.add('a', 60_000, 0);
+    await jest.advanceTimersByTimeAsync(200_000);
+    await scheduler.stop();
+    // 5 s after the first poll ended; then the interval caps a 90 s retry; then the interval.
+    expect(runs.map((run) => run.start).slice(0, 4)).toEqual([0, 5_100, 65_200, 125_200]);
+  });
+
   it('reports a poll that throws and keeps the source on its schedule', async () => {
     const errors: string[] = [];
     let calls = 0;

@@ -22,6 +22,11 @@ export interface PollOutcome {
   soon?: boolean;
   /** Not before this time (ms since epoch), e.g. when the source's quota allows the next call. */
   notBefore?: number;
+  /**
+   * Poll again after this long, sooner than the interval: the poll failed on our side (its
+   * records could not be published) and will redo the same work.
+   */
+  retryInMs?: number;
 }
 
 /** One poll of one source; `signal` aborts it (lease lost, shutdown). */
@@ -177,6 +182,7 @@ export class PollScheduler {
     const now = this.timers.now();
     const { intervalMs } = entry;
     if (outcome?.soon) return Math.min(this.options.soonMs ?? 0, intervalMs);
+    if (outcome?.retryInMs !== undefined) return Math.min(outcome.retryInMs, intervalMs);
     const jittered = intervalMs * (1 + this.options.jitter * (2 * this.random() - 1));
     const next = Math.max(startedAt + jittered, outcome?.notBefore ?? 0);
     return next - now;

@@ -63,10 +63,10 @@ class SyncFencedError extends Error {
   override readonly name = 'SyncFencedError';
 }
 
-/** The records of a sync could not be published: the cursor stays, the next poll fetches them again. */
-export class SyncDeliveryError extends Error {
-  override readonly name = 'SyncDeliveryError';
-}
+/** First retry after a sync whose records the broker refused; doubles per failure. */
+const DELIVERY_RETRY_MS = 5_000;
+/** Longest wait between such retries (the source's interval caps it too). */
+const DELIVERY_RETRY_MAX_MS = 300_000;
 
 /**
  * One poll of one source (ADR 0008): claim the sync (the state row's version moves on, so racing
@@ -81,6 +81,8 @@ export class SourceSync {
   private readonly now: () => number;
   /** Sources with a sync running in this process: a second one waits for nothing and stops. */
   private readonly running = new Set<string>();
+  /** Consecutive syncs per source whose records could not be published. */
+  private readonly deliveryFailures = new Map<string, number>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -187,19 +189,13 @@ export class SourceSync {
     const rows = [...published, ...rejectRows];
     try {
       for (let i = 0; i < rows.length; i += this.options.publishBatchSize) {
-        if (signal.aborted)
-          throw new SyncDeliveryError('poll aborted before its records were published');
+        if (signal.aborted) return {}; // lease lost or shutting down: the next holder refetches
         await this.transport.publish(rows.slice(i, i + this.options.publishBatchSize));
       }
     } catch (error) {
-      this.metrics.deliveryFailed(held.sourceId);
-      throw new SyncDeliveryError(
-        `records of ${held.sourceId} not published (the cursor stays; the next poll fetches them again): ${
-          error instanceof Error ? error.message : String(error)
-        }`,
-        { cause: error },
-      );
+      return this.deliveryFailed(held.sourceId, error);
     }
+    this.deliveryFailures.delete(held.sourceId);
     try {
       await this.dataSource.transaction(async (manager) => {
         if (changed) {
@@ -278,6 +274,23 @@ export class SourceSync {
       this.logger.debug({ sourceId: held.sourceId, rejected }, 'records rejected');
     }
     return this.nextPoll(result);
+  }
+
+  /**
+   * The broker refused a sync's records: our fault, not the source's, so its condition stays and
+   * the cursor too. The same records are fetched and published again soon, backing off per
+   * consecutive failure, rather than a whole polling interval later.
+   */
+  private deliveryFailed(sourceId: string, error: unknown): PollOutcome {
+    const failures = (this.deliveryFailures.get(sourceId) ?? 0) + 1;
+    this.deliveryFailures.set(sourceId, failures);
+    this.metrics.deliveryFailed(sourceId);
+    const retryInMs = Math.min(DELIVERY_RETRY_MAX_MS, DELIVERY_RETRY_MS * 2 ** (failures - 1));
+    this.logger.warn(
+      { err: error, sourceId, failures, retryInMs },
+      'records not published (the cursor stays): the same records are fetched again at the retry',
+    );
+    return { retryInMs };
   }
 
   private nextPoll(result: FetchResult | undefined): PollOutcome {
