@@ -3,6 +3,7 @@ import {
   AmiServer,
   amiFrameToRecord,
   loadAmiTranscript,
+  ManualTimerClock,
   type AmiServerFields,
 } from '@telcomesh/testing';
 import {
@@ -11,49 +12,12 @@ import {
   AmiConnection,
   AmiDisconnectedError,
   AmiTimeoutError,
-  type AmiClock,
   type AmiConnectedInfo,
   type AmiConnectionOptions,
   type AmiDisconnectedInfo,
   type AmiLogger,
 } from './ami-connection';
 import { amiField, type AmiMessage } from './ami-parser';
-
-/** Timers that fire only when the test advances time. */
-class ManualClock implements AmiClock {
-  private now = 0;
-  private nextId = 0;
-  private readonly timers = new Map<number, { at: number; ms: number; callback: () => void }>();
-
-  setTimeout(callback: () => void, ms: number): number {
-    this.nextId += 1;
-    this.timers.set(this.nextId, { at: this.now + ms, ms, callback });
-    return this.nextId;
-  }
-
-  clearTimeout(timer: unknown): void {
-    this.timers.delete(timer as number);
-  }
-
-  /** The delays of the timers armed now. */
-  armed(): number[] {
-    return [...this.timers.values()].map((t) => t.ms).sort((a, b) => a - b);
-  }
-
-  advance(ms: number): void {
-    const until = this.now + ms;
-    for (;;) {
-      const due = [...this.timers.entries()]
-        .filter(([, t]) => t.at <= until)
-        .sort((a, b) => a[1].at - b[1].at)[0];
-      if (!due) break;
-      this.timers.delete(due[0]);
-      this.now = due[1].at;
-      due[1].callback();
-    }
-    this.now = until;
-  }
-}
 
 /** Waits (on real I/O, without any time threshold) until `condition` holds. */
 async function until(condition: () => boolean): Promise<void> {
@@ -208,7 +172,7 @@ describe('AmiConnection over TCP against AmiServer', () => {
   });
 
   it('reports a refused login clearly and waits the auth backoff before trying again', async () => {
-    const clock = new ManualClock();
+    const clock = new ManualTimerClock(0);
     const conn = connection({
       secret: WRONG_SECRET,
       clock,
@@ -362,7 +326,7 @@ describe('AmiConnection over TCP against AmiServer', () => {
 
   it('reconnects with backoff after a drop, logs in again and calls the resync hook', async () => {
     server.setChannels([channel(1)]);
-    const clock = new ManualClock();
+    const clock = new ManualTimerClock(0);
     const snapshots: { info: AmiConnectedInfo; uniqueids: (string | undefined)[] }[] = [];
     const conn = connection({
       clock,
@@ -436,7 +400,7 @@ describe('AmiConnection over TCP against AmiServer', () => {
   });
 
   it('drops and retries when the resync hook fails', async () => {
-    const clock = new ManualClock();
+    const clock = new ManualTimerClock(0);
     let calls = 0;
     const conn = connection({
       clock,
@@ -458,7 +422,7 @@ describe('AmiConnection over TCP against AmiServer', () => {
 
   it('rejects pending actions and event lists when the connection drops', async () => {
     server.handle('Originate', () => ({ noReply: true }));
-    const conn = connection({ clock: new ManualClock() });
+    const conn = connection({ clock: new ManualTimerClock(0) });
     await conn.connect();
     const count = (name: string) => server.received.filter((a) => a.action === name).length;
     const [originates, commands] = [count('Originate'), count('Command')];
@@ -475,7 +439,7 @@ describe('AmiConnection over TCP against AmiServer', () => {
 
   it('times an unanswered action out on the injected clock', async () => {
     server.handle('Originate', () => ({ noReply: true }));
-    const clock = new ManualClock();
+    const clock = new ManualTimerClock(0);
     const conn = connection({ clock, actionTimeoutMs: 3000 });
     await conn.connect();
     const count = server.received.filter((a) => a.action === 'Originate').length;
@@ -491,7 +455,7 @@ describe('AmiConnection over TCP against AmiServer', () => {
   });
 
   it('pings to keep alive and drops a socket whose ping goes unanswered', async () => {
-    const clock = new ManualClock();
+    const clock = new ManualTimerClock(0);
     const conn = connection({ clock, pingIntervalMs: 1000, pingTimeoutMs: 500 });
     await conn.connect();
     const pings = () => server.received.filter((a) => a.action === 'Ping').length;
@@ -549,14 +513,14 @@ describe('AmiConnection over TCP against AmiServer', () => {
       error: record('error'),
     };
     const seen: unknown[] = [];
-    const good = connection({ logger, clock: new ManualClock() });
+    const good = connection({ logger, clock: new ManualTimerClock(0) });
     good.on('disconnected', (info) => seen.push(info));
     await good.connect();
     await good.action('Ping');
     server.dropConnections();
     await until(() => seen.length === 1);
 
-    const clock = new ManualClock();
+    const clock = new ManualTimerClock(0);
     const bad = connection({ logger, secret: WRONG_SECRET, clock });
     bad.on('disconnected', (info) => seen.push(info));
     const connecting = bad.connect();
