@@ -1,21 +1,14 @@
-import { baseUrlOf, listenOn } from '../simulators/loopback-listen';
-import { randomBytes } from 'node:crypto';
 import {
-  createServer,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
+  baseUrlOf,
+  listenOn,
+  readSimulatorRequest,
+  type SimulatorRequest,
+} from '../simulators/loopback-listen';
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { OssDataset, type OssDatasetOptions } from './oss-dataset';
 
-export interface OssRecordedRequest {
-  method: string;
-  /** Without the query string. */
-  path: string;
-  query: URLSearchParams;
-  headers: IncomingHttpHeaders;
-  body: string;
+export interface OssRecordedRequest extends SimulatorRequest {
   /** Token or login request rather than data. */
   credential: boolean;
   /** Status answered; undefined when the connection was dropped or the answer never completed. */
@@ -201,22 +194,9 @@ export abstract class OssSimulator {
   }
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    try {
-      for await (const chunk of req) chunks.push(chunk as Buffer);
-    } catch {
-      res.destroy();
-      return;
-    }
-    const url = new URL(req.url ?? '/', 'http://simulator.invalid');
-    const request: OssRecordedRequest = {
-      method: req.method ?? 'GET',
-      path: url.pathname,
-      query: url.searchParams,
-      headers: req.headers,
-      body: Buffer.concat(chunks).toString('utf8'),
-      credential: false,
-    };
+    const read = await readSimulatorRequest(req, res);
+    if (!read) return;
+    const request: OssRecordedRequest = { ...read, credential: false };
     request.credential = this.isCredentialRequest(request);
     this.requests.push(request);
     if (request.credential) {

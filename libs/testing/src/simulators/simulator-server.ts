@@ -1,21 +1,12 @@
-import { baseUrlOf, listenOn } from './loopback-listen';
 import {
-  createServer,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
+  baseUrlOf,
+  listenOn,
+  readSimulatorRequest,
+  type SimulatorRequest,
+} from './loopback-listen';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
-/** One request as a simulator sees it: the raw body is kept so signatures can be checked. */
-export interface SimulatorRequest {
-  method: string;
-  /** Path without the query string. */
-  path: string;
-  query: URLSearchParams;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
+export type { SimulatorRequest };
 
 export interface SimulatorResponse {
   status: number;
@@ -107,21 +98,8 @@ export abstract class SimulatorServer<TReceived> {
   }
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    try {
-      for await (const chunk of req) chunks.push(chunk as Buffer);
-    } catch {
-      res.destroy();
-      return;
-    }
-    const url = new URL(req.url ?? '/', 'http://simulator.invalid');
-    const request: SimulatorRequest = {
-      method: req.method ?? 'GET',
-      path: url.pathname,
-      query: url.searchParams,
-      headers: req.headers,
-      body: Buffer.concat(chunks).toString('utf8'),
-    };
+    const request = await readSimulatorRequest(req, res);
+    if (!request) return;
     this.requests.push(request);
     const failure = this.failures.shift();
     let response: SimulatorResponse;
